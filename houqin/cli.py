@@ -1,0 +1,93 @@
+"""`flask houqin ...`: set up, demo, accounts, backups."""
+import datetime
+import os
+import sqlite3
+from contextlib import closing
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from . import db
+from .models import Campus, Membership, ROLES, User
+
+houqin_cli = AppGroup('houqin', help='School logistics: set-up and maintenance commands.')
+
+
+@houqin_cli.command('init')
+def init_command():
+    """Create or upgrade the database schema (safe to run again)."""
+    with db.database.connection_context():
+        applied = db.migrate()
+    if applied:
+        click.echo('Applied migrations: ' + ', '.join(applied))
+    else:
+        click.echo('The database is up to date.')
+
+
+@houqin_cli.command('create-user')
+@click.argument('username')
+@click.option('--role', type=click.Choice(ROLES), default='admin', show_default=True)
+@click.option('--campus', 'campus_code', help='campus code (default: the first campus)')
+@click.option('--name', 'display_name', default='')
+@click.password_option()
+def create_user_command(username, role, campus_code, display_name, password):
+    """Create an account with a role on a campus (creates a first campus if there is none)."""
+    with db.database.connection_context(), db.database.atomic():
+        if User.get_or_none(User.username == username.lower()):
+            raise click.ClickException(f'user {username!r} already exists')
+        campus = (Campus.get_or_none(Campus.code == campus_code) if campus_code
+                  else Campus.select().order_by(Campus.id).first())
+        if campus is None and campus_code:
+            raise click.ClickException(f'no campus with code {campus_code!r}')
+        if campus is None:
+            campus = Campus.create(name='我的学校', code='school',
+                                   timezone=current_app.config['DEFAULT_TIMEZONE'])
+        user = User(username=username.lower(), display_name=display_name)
+        user.set_password(password)
+        user.save()
+        Membership.create(user=user, campus=campus, role=role)
+    click.echo(f'Created {username} ({role}) on {campus.name}.')
+
+
+@houqin_cli.command('demo')
+@click.option('--password', default='demo1234', show_default=True, help='password for every demo account')
+def demo_command(password):
+    """Load the demo school (refuses if the database holds non-demo data)."""
+    from .demo import DemoRefused, load_demo
+    with db.database.connection_context():
+        db.migrate()
+        try:
+            created = load_demo(password=password)
+        except DemoRefused as exc:
+            raise click.ClickException(str(exc))
+    click.echo('Demo school loaded.' if created else 'The demo school is already loaded.')
+    click.echo(f'Log in at {current_app.config["BASE_URL"]}/login with any of these accounts '
+               f'(password {password if created else "as when it was loaded"}):')
+    click.echo('  ' + '  '.join(ROLES))
+
+
+@houqin_cli.command('backup')
+@click.option('--out', 'out_path', type=click.Path(dir_okay=False), help='file to write (default: instance/backups/...)')
+def backup_command(out_path):
+    """Copy the live SQLite database consistently while the app keeps serving."""
+    if not db.is_sqlite():
+        raise click.ClickException(
+            'This is a PostgreSQL database: back it up with pg_dump, e.g.\n'
+            '  pg_dump --format=custom --file=houqin-$(date +%F).dump "$HOUQIN_DATABASE_URL"\n'
+            '(the README\'s deployment section has the full recipe).')
+    source = db.database.obj.database
+    if not out_path:
+        stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+        out_path = os.path.join(current_app.instance_path, 'backups', f'houqin-{stamp}.sqlite3')
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    if os.path.exists(out_path):
+        raise click.ClickException(f'{out_path} exists; choose another --out')
+    # SQLite's online backup API copies a consistent snapshot while other connections write.
+    with closing(sqlite3.connect(source, timeout=30)) as src, closing(sqlite3.connect(out_path)) as dst:
+        src.backup(dst, pages=1024)
+    with closing(sqlite3.connect(out_path)) as check:
+        result = check.execute('PRAGMA integrity_check').fetchone()[0]
+    if result != 'ok':
+        raise click.ClickException(f'the backup failed its integrity check: {result}')
+    click.echo(f'Backup written to {out_path}')

@@ -1,0 +1,61 @@
+"""Configuration in layers: defaults, HOUQIN_* environment variables, instance/config.py, test config."""
+import os
+import secrets
+
+# name: (default, kind, description) — the README's settings table is checked against this.
+SETTINGS = {
+    'ENV': ('development', str, 'development or production; unset, a start under gunicorn counts as production'),
+    'SECRET_KEY': (None, str, 'signs sessions and CSRF tokens; required in production'),
+    'DATABASE_URL': (None, str, 'sqlite:///path or postgresql://user:pw@host/db; default SQLite in instance/houqin.sqlite3'),
+    'BASE_URL': ('http://127.0.0.1:8000', str, 'the address printed on QR labels, as phones will reach it'),
+    'PROXY_COUNT': (0, int, 'how many reverse proxies set X-Forwarded-* headers in front of the app'),
+    'DEFAULT_LOCALE': ('zh_CN', str, 'the language for visitors without a preference: zh_CN or en'),
+    'DEFAULT_TIMEZONE': ('Asia/Shanghai', str, 'time zone of a new campus'),
+    'LOGIN_MAX_FAILURES_PER_USER': (5, int, 'failed log-ins per username within the window before it is paused'),
+    'LOGIN_MAX_FAILURES_PER_ADDRESS': (20, int, 'failed log-ins per client address within the window before it is paused'),
+    'LOGIN_WINDOW_MINUTES': (15, int, 'the throttling window for failed log-ins'),
+    'UPLOAD_MAX_MB': (10, int, 'largest accepted upload (photos, import files)'),
+    'PHOTO_DIR': (None, str, 'where photos are stored (outside the web root); default instance/photos'),
+}
+
+
+def env_settings(environ=os.environ):
+    """Read HOUQIN_* variables into config keys, converted to their kinds."""
+    values = {}
+    for name, (_default, kind, _doc) in SETTINGS.items():
+        raw = environ.get('HOUQIN_' + name)
+        if raw is not None and raw != '':
+            values[name] = kind(raw)
+    return values
+
+
+def is_production(config, environ=os.environ):
+    """True when HOUQIN_ENV says so, or when unset and gunicorn is serving."""
+    if environ.get('HOUQIN_ENV'):
+        return config['ENV'] == 'production'
+    return environ.get('SERVER_SOFTWARE', '').startswith('gunicorn')
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+def ensure_secret_key(config, instance_path, production):
+    """Use the configured key; in development, generate and keep one in instance/."""
+    if config.get('SECRET_KEY'):
+        return config['SECRET_KEY']
+    if production:
+        raise ConfigError(
+            'HOUQIN_SECRET_KEY is not set. A production start needs a long random secret, e.g.\n'
+            '  export HOUQIN_SECRET_KEY="$(python3 -c \'import secrets; print(secrets.token_hex(32))\')"')
+    path = os.path.join(instance_path, 'secret_key')
+    os.makedirs(instance_path, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, 'w') as fh:
+            fh.write(secrets.token_hex(32))
+    with open(path) as fh:
+        return fh.read().strip()

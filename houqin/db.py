@@ -1,0 +1,77 @@
+"""The database: one proxy, chosen from a URL at start-up; connection handling per request."""
+import os
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.migrations import Runner
+
+database = DatabaseProxy()
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), 'migrations')
+
+SQLITE_PRAGMAS = {
+    'journal_mode': 'wal',
+    'foreign_keys': 1,
+    'cache_size': -64000,
+    'synchronous': 'normal',
+}
+
+
+def open_database(url):
+    """Build a peewee database from sqlite:///path or postgresql://user:pw@host:port/name?options."""
+    parts = urlsplit(url)
+    if parts.scheme == 'sqlite':
+        path = unquote(parts.path[1:] if parts.path.startswith('/') else parts.path)
+        if parts.netloc:  # sqlite://relative/path
+            path = parts.netloc + '/' + path
+        # timeout: wait for the write lock instead of failing "database is locked".
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
+    if parts.scheme in ('postgres', 'postgresql'):
+        kwargs = dict(parse_qsl(parts.query))
+        return PostgresqlDatabase(
+            unquote(parts.path.lstrip('/')), user=unquote(parts.username or '') or None,
+            password=unquote(parts.password or '') or None, host=parts.hostname,
+            port=parts.port or 5432, prefer_psycopg3=True, **kwargs)
+    raise ValueError(f'unsupported database URL scheme: {parts.scheme!r} (use sqlite:/// or postgresql://)')
+
+
+def init_database(url):
+    """Point the shared proxy at the database the URL names."""
+    db = open_database(url)
+    database.initialize(db)
+    return db
+
+
+def is_sqlite():
+    """True when the proxy points at SQLite."""
+    return isinstance(database.obj, SqliteDatabase)
+
+
+def migration_runner():
+    """peewee's migration runner over our numbered scripts."""
+    return Runner(database.obj, MIGRATIONS_DIR)
+
+
+def pending_migrations():
+    """Names of migrations not yet applied to the database."""
+    return [m.name for m in migration_runner().status() if m.path and not m.applied]
+
+
+def migrate():
+    """Apply every pending migration; safe to run again. Returns the names applied."""
+    return migration_runner().up()
+
+
+def connect_for_request():
+    """Open (or reuse) this thread's connection."""
+    database.connect(reuse_if_open=True)
+
+
+def close_after_request(exc=None):
+    """Close PostgreSQL connections after each request; keep SQLite's open.
+
+    Closing the last SQLite connection checkpoints and deletes the WAL (~1.4 ms a
+    request), so each worker thread keeps one SQLite connection for its lifetime.
+    """
+    if not database.is_closed() and not is_sqlite():
+        database.close()

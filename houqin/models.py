@@ -1,0 +1,376 @@
+"""The whole schema in one place. Times are naive UTC; pages show them in the campus time zone."""
+import datetime
+import json
+import secrets
+
+from peewee import (
+    AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
+    ForeignKeyField, IntegerField, Model, TextField, fn,
+)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import database
+
+
+def utcnow():
+    """The current time in UTC, naive, as stored."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(TextField):
+    """JSON kept as text, so SQLite and PostgreSQL store it alike."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+# Kinds and statuses are stored as English keys; labels for people live in houqin/vocab.py.
+PLACE_KINDS = ('building', 'floor', 'classroom', 'toilet', 'dormitory', 'office', 'canteen', 'lab',
+               'function_room', 'gate', 'corridor', 'stairwell', 'playground', 'storeroom', 'other')
+ITEM_KINDS = ('desk', 'chair', 'projector', 'computer', 'fire_extinguisher', 'hydrant', 'light', 'door',
+              'window', 'air_conditioner', 'water_dispenser', 'camera', 'other')
+ITEM_STATUSES = ('in_use', 'broken', 'under_repair', 'missing', 'scrapped')
+ROLES = ('admin', 'manager', 'guard', 'janitor', 'teacher', 'repair', 'canteen', 'viewer')
+
+
+class Campus(BaseModel):
+    """A school; a district office runs several."""
+    id = AutoField()
+    name = CharField(max_length=100)
+    code = CharField(max_length=20, unique=True)
+    timezone = CharField(max_length=64, default='Asia/Shanghai')
+    allow_anonymous_reports = BooleanField(default=True)
+    is_demo = BooleanField(default=False)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Place(BaseModel):
+    """A node of the place tree: building › floor › room."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='places', on_delete='CASCADE')
+    parent = ForeignKeyField('self', null=True, backref='children', on_delete='RESTRICT')
+    name = CharField(max_length=100)
+    kind = CharField(max_length=20, default='other')
+    code = CharField(max_length=30, null=True)
+    position = IntegerField(default=0)
+    note = TextField(default='')
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'code'), True), (('campus', 'parent', 'position'), False))
+
+    def ancestors(self):
+        """The places above this one, outermost first."""
+        chain, node = [], self
+        while node.parent_id is not None:
+            node = Place.get_by_id(node.parent_id)
+            chain.append(node)
+        return list(reversed(chain))
+
+    def path(self, separator=' › '):
+        """The place's location as building › floor › room."""
+        return separator.join([p.name for p in self.ancestors()] + [self.name])
+
+
+class Item(BaseModel):
+    """An asset in a place: a desk, a projector, a fire extinguisher."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='items', on_delete='CASCADE')
+    place = ForeignKeyField(Place, backref='items', on_delete='RESTRICT')
+    kind = CharField(max_length=20, default='other')
+    name = CharField(max_length=100)
+    asset_number = CharField(max_length=50, null=True)
+    custodian = CharField(max_length=50, default='')
+    status = CharField(max_length=20, default='in_use')
+    purchased_on = DateField(null=True)
+    expires_on = DateField(null=True)
+    attributes = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'asset_number'), True), (('campus', 'kind'), False))
+
+
+class Tag(BaseModel):
+    """A printed label: an unguessable token pointing at one place or one item."""
+    id = AutoField()
+    token = CharField(max_length=16, unique=True)
+    campus = ForeignKeyField(Campus, backref='tags', on_delete='CASCADE')
+    place = ForeignKeyField(Place, null=True, backref='tags', on_delete='CASCADE')
+    item = ForeignKeyField(Item, null=True, backref='tags', on_delete='CASCADE')
+    status = CharField(max_length=12, default='active')  # active, revoked, unclaimed
+    replaced_by = ForeignKeyField('self', null=True, on_delete='SET NULL')
+    printed_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class User(BaseModel):
+    """A person who signs in; roles are per campus (Membership)."""
+    id = AutoField()
+    username = CharField(max_length=50, unique=True)
+    display_name = CharField(max_length=50, default='')
+    phone = CharField(max_length=30, default='')
+    password_hash = CharField(max_length=255)
+    active = BooleanField(default=True)
+    language = CharField(max_length=10, default='')  # '' = follow the browser
+    # Part of the session id: rotating it ends every session and remember-me cookie.
+    session_token = CharField(max_length=32, default=lambda: secrets.token_hex(16), index=True)
+    created_at = DateTimeField(default=utcnow)
+
+    # flask-login protocol
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return self.active
+
+    def get_id(self):
+        return self.session_token
+
+    def set_password(self, password):
+        """Hash and keep a new password; ends the user's other sessions."""
+        self.password_hash = generate_password_hash(password)
+        self.session_token = secrets.token_hex(16)
+
+    def check_password(self, password):
+        """True when the password matches."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def name(self):
+        return self.display_name or self.username
+
+
+class Membership(BaseModel):
+    """A user's role on one campus."""
+    id = AutoField()
+    user = ForeignKeyField(User, backref='memberships', on_delete='CASCADE')
+    campus = ForeignKeyField(Campus, backref='memberships', on_delete='CASCADE')
+    role = CharField(max_length=12)
+
+    class Meta:
+        indexes = ((('user', 'campus'), True),)
+
+
+class LoginFailure(BaseModel):
+    """A failed log-in, kept so every worker throttles alike."""
+    id = AutoField()
+    username = CharField(max_length=50, index=True)
+    address = CharField(max_length=64, index=True)
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+class ChecklistTemplate(BaseModel):
+    """A versioned form for one activity on one kind of place or item."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, null=True, backref='templates', on_delete='CASCADE')  # null: built in
+    target_kind = CharField(max_length=20)
+    activity = CharField(max_length=20)  # inspection, cleaning, patrol, canteen, stocktake
+    name = CharField(max_length=100)
+    version = IntegerField(default=1)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class ChecklistItem(BaseModel):
+    """One question of a checklist template."""
+    id = AutoField()
+    template = ForeignKeyField(ChecklistTemplate, backref='items', on_delete='CASCADE')
+    position = IntegerField(default=0)
+    label = CharField(max_length=200)
+    item_type = CharField(max_length=10, default='pass_fail')  # pass_fail, number, choice, text, photo
+    required = BooleanField(default=True)
+    min_value = FloatField(null=True)
+    max_value = FloatField(null=True)
+    unit = CharField(max_length=20, default='')
+    choices = JSONField(default=list)
+
+
+class Record(BaseModel):
+    """One thing someone did at a label."""
+    id = AutoField()
+    uuid = CharField(max_length=36, unique=True)  # client-generated: a resubmission is a no-op
+    campus = ForeignKeyField(Campus, backref='records', on_delete='CASCADE')
+    tag = ForeignKeyField(Tag, null=True, backref='records', on_delete='SET NULL')
+    place = ForeignKeyField(Place, null=True, backref='records', on_delete='SET NULL')
+    item = ForeignKeyField(Item, null=True, backref='records', on_delete='SET NULL')
+    activity = CharField(max_length=20)  # inspection, cleaning, patrol, report, stocktake, canteen, note
+    user = ForeignKeyField(User, null=True, backref='records', on_delete='SET NULL')
+    reporter_name = CharField(max_length=50, default='')
+    reporter_phone = CharField(max_length=30, default='')
+    template = ForeignKeyField(ChecklistTemplate, null=True, on_delete='SET NULL')
+    answers = JSONField(default=dict)
+    outcome = CharField(max_length=12, default='ok')  # ok, problem
+    note = TextField(default='')
+    created_at = DateTimeField(default=utcnow, index=True)
+    client_time = DateTimeField(null=True)
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    accuracy = FloatField(null=True)
+
+
+class WorkOrder(BaseModel):
+    """A repair from report to verified close."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='work_orders', on_delete='CASCADE')
+    year = IntegerField()
+    sequence = IntegerField()
+    place = ForeignKeyField(Place, null=True, backref='work_orders', on_delete='SET NULL')
+    item = ForeignKeyField(Item, null=True, backref='work_orders', on_delete='SET NULL')
+    record = ForeignKeyField(Record, null=True, backref='work_orders', on_delete='SET NULL')
+    category = CharField(max_length=20, default='other')
+    priority = CharField(max_length=10, default='normal')  # urgent, high, normal, low
+    hazard = BooleanField(default=False)
+    status = CharField(max_length=12, default='reported')
+    title = CharField(max_length=200)
+    description = TextField(default='')
+    reporter = ForeignKeyField(User, null=True, backref='reported_orders', on_delete='SET NULL')
+    reporter_name = CharField(max_length=50, default='')
+    reporter_phone = CharField(max_length=30, default='')
+    assignee = ForeignKeyField(User, null=True, backref='assigned_orders', on_delete='SET NULL')
+    follow_secret = CharField(max_length=32, default=lambda: secrets.token_urlsafe(16), unique=True)
+    merged_into = ForeignKeyField('self', null=True, on_delete='SET NULL')
+    liable_party = CharField(max_length=100, default='')
+    compensation = DecimalField(max_digits=10, decimal_places=2, null=True)
+    cost = DecimalField(max_digits=10, decimal_places=2, null=True)
+    due_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+    closed_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('campus', 'year', 'sequence'), True), (('campus', 'status'), False))
+
+    @property
+    def number(self):
+        return f'{self.year}-{self.sequence:04d}'
+
+
+class WorkOrderEvent(BaseModel):
+    """One step of a work order: who, when, what, with a note and photos."""
+    id = AutoField()
+    order = ForeignKeyField(WorkOrder, backref='events', on_delete='CASCADE')
+    actor = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    actor_name = CharField(max_length=50, default='')
+    action = CharField(max_length=20)
+    from_status = CharField(max_length=12, default='')
+    to_status = CharField(max_length=12, default='')
+    note = TextField(default='')
+    data = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Photo(BaseModel):
+    """An uploaded photo, stored by content hash outside the web root."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='photos', on_delete='CASCADE')
+    sha256 = CharField(max_length=64, index=True)
+    content_type = CharField(max_length=20, default='image/jpeg')
+    width = IntegerField()
+    height = IntegerField()
+    size = IntegerField()
+    record = ForeignKeyField(Record, null=True, backref='photos', on_delete='CASCADE')
+    event = ForeignKeyField(WorkOrderEvent, null=True, backref='photos', on_delete='CASCADE')
+    uploaded_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+
+
+class Schedule(BaseModel):
+    """How often an activity is due for a kind of place/item or one target."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='schedules', on_delete='CASCADE')
+    activity = CharField(max_length=20)
+    target_kind = CharField(max_length=20, default='')
+    place = ForeignKeyField(Place, null=True, on_delete='CASCADE')
+    item = ForeignKeyField(Item, null=True, on_delete='CASCADE')
+    frequency = CharField(max_length=10)  # daily, weekly, monthly, expiry
+    windows = JSONField(default=list)  # e.g. [["07:00","09:00"],["11:30","13:00"]]
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Route(BaseModel):
+    """A patrol route: ordered checkpoints and a shift window."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='routes', on_delete='CASCADE')
+    name = CharField(max_length=100)
+    shift_start = CharField(max_length=5, default='22:00')
+    shift_end = CharField(max_length=5, default='06:00')
+    rounds = JSONField(default=list)
+    grace_minutes = IntegerField(default=15)
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class RouteStop(BaseModel):
+    """One checkpoint of a route, in order."""
+    id = AutoField()
+    route = ForeignKeyField(Route, backref='stops', on_delete='CASCADE')
+    place = ForeignKeyField(Place, on_delete='CASCADE')
+    position = IntegerField(default=0)
+    walk_minutes = IntegerField(default=0)
+
+
+class PatrolRun(BaseModel):
+    """A guard's run through a route in one round."""
+    id = AutoField()
+    route = ForeignKeyField(Route, backref='runs', on_delete='CASCADE')
+    guard = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    round_start = DateTimeField()
+    round_end = DateTimeField()
+    status = CharField(max_length=12, default='open')  # open, complete, incomplete, missed
+    result = JSONField(default=dict)
+    created_at = DateTimeField(default=utcnow)
+
+
+class Outbox(BaseModel):
+    """A notification waiting to be delivered."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='outbox', on_delete='CASCADE')
+    channel = CharField(max_length=20)
+    recipient = CharField(max_length=255, default='')
+    subject = CharField(max_length=200, default='')
+    body = TextField(default='')
+    attempts = IntegerField(default=0)
+    last_error = TextField(default='')
+    next_attempt_at = DateTimeField(default=utcnow, index=True)
+    locked_until = DateTimeField(null=True)
+    sent_at = DateTimeField(null=True, index=True)
+    created_at = DateTimeField(default=utcnow)
+
+
+class AuditLog(BaseModel):
+    """Who changed what: every admin create, edit and delete."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, null=True, on_delete='SET NULL')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    action = CharField(max_length=20)  # create, update, delete, import, ...
+    entity = CharField(max_length=40)  # the table changed
+    row_id = IntegerField(null=True)
+    summary = CharField(max_length=200, default='')
+    before = JSONField(null=True)
+    after = JSONField(null=True)
+    address = CharField(max_length=64, default='')
+    created_at = DateTimeField(default=utcnow, index=True)
+
+
+MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
+          Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
+          AuditLog]
+
+__all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
+                                          'ITEM_STATUSES', 'ROLES']

@@ -1,0 +1,34 @@
+"""What every template can use: permissions, readable names, local times, pagination."""
+import datetime
+from zoneinfo import ZoneInfo
+
+from flask import g, request, url_for
+from flask_babel import get_locale
+
+from . import vocab
+from .auth import can
+
+
+def local_time(value, fmt='%Y-%m-%d %H:%M'):
+    """A stored UTC time shown in the campus time zone."""
+    if value is None:
+        return ''
+    campus = g.get('campus')
+    zone = ZoneInfo(campus.timezone if campus else 'Asia/Shanghai')
+    return value.replace(tzinfo=datetime.timezone.utc).astimezone(zone).strftime(fmt)
+
+
+def page_url(page):
+    """This page's URL with another page number, keeping the other query arguments."""
+    args = dict(request.view_args or {})
+    args.update(request.args.to_dict())
+    args['page'] = page
+    return url_for(request.endpoint, **args)
+
+
+def init_app(app):
+    """Register filters and globals."""
+    app.jinja_env.filters['local_time'] = local_time
+    app.jinja_env.globals.update(
+        can=can, vocab=vocab, label=vocab.label, page_url=page_url,
+        lang=lambda: str(get_locale() or 'zh_CN'))

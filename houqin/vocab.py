@@ -1,0 +1,63 @@
+"""Names people read for the keys the database stores: kinds, statuses, roles."""
+from flask_babel import lazy_gettext as _l
+
+PLACE_KIND_LABELS = {
+    'building': _l('Building'), 'floor': _l('Floor'), 'classroom': _l('Classroom'),
+    'toilet': _l('Toilet'), 'dormitory': _l('Dormitory'), 'office': _l('Office'),
+    'canteen': _l('Canteen'), 'lab': _l('Laboratory'), 'function_room': _l('Function room'),
+    'gate': _l('Gate'), 'corridor': _l('Corridor'), 'stairwell': _l('Stairwell'),
+    'playground': _l('Playground'), 'storeroom': _l('Storeroom'), 'other': _l('Other'),
+}
+
+ITEM_KIND_LABELS = {
+    'desk': _l('Desk'), 'chair': _l('Chair'), 'projector': _l('Projector'),
+    'computer': _l('Computer'), 'fire_extinguisher': _l('Fire extinguisher'),
+    'hydrant': _l('Fire hydrant'), 'light': _l('Light'), 'door': _l('Door'), 'window': _l('Window'),
+    'air_conditioner': _l('Air conditioner'), 'water_dispenser': _l('Water dispenser'),
+    'camera': _l('Camera'), 'other': _l('Other'),
+}
+
+ITEM_STATUS_LABELS = {
+    'in_use': _l('In use'), 'broken': _l('Broken'), 'under_repair': _l('Under repair'),
+    'missing': _l('Missing'), 'scrapped': _l('Scrapped'),
+}
+
+ROLE_LABELS = {
+    'admin': _l('Administrator'), 'manager': _l('Logistics head'), 'guard': _l('Guard'),
+    'janitor': _l('Janitor'), 'teacher': _l('Teacher'), 'repair': _l('Repair worker'),
+    'canteen': _l('Canteen staff'), 'viewer': _l('Viewer'),
+}
+
+LANGUAGE_LABELS = {'zh_CN': '简体中文', 'en': 'English'}
+
+
+def label(labels, key):
+    """The readable name of a stored key, or the key itself if unknown."""
+    return labels.get(key, key)
+
+
+def key_for(labels, text):
+    """The stored key whose key or name (in any language) matches text, else None."""
+    from flask_babel import force_locale
+    wanted = (text or '').strip().lower()
+    if not wanted:
+        return None
+    for key in labels:
+        if key.lower() == wanted:
+            return key
+    for locale in ('zh_CN', 'en'):
+        with force_locale(locale):
+            for key, name in labels.items():
+                if str(name).lower() == wanted:
+                    return key
+    return None
+
+AUDIT_ACTION_LABELS = {
+    'create': _l('created'), 'update': _l('changed'), 'delete': _l('deleted'), 'import': _l('imported'),
+    'password': _l('reset the password of'), 'deactivate': _l('deactivated'), 'activate': _l('reactivated'),
+}
+
+ENTITY_LABELS = {
+    'campus': _l('Campus'), 'place': _l('Place'), 'item': _l('Asset'), 'user': _l('Account'),
+    'membership': _l('Role'), 'tag': _l('Label'),
+}
