@@ -76,7 +76,7 @@ def select_locale():
     """The user's setting, else this browser's choice, else the browser's languages, else Chinese."""
     from flask import current_app
     from .vocab import LANGUAGE_LABELS
-    user = current_user if current_user and current_user.is_authenticated else None
+    user = current_user if current_user.is_authenticated else None
     if user and user.language in LANGUAGE_LABELS:
         return user.language
     if request.cookies.get('lang') in LANGUAGE_LABELS:

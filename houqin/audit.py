@@ -19,6 +19,6 @@ def log_change(action, obj, before=None, summary='', campus=None):
     campus = campus or (g.get('campus') if has_request_context() else None)
     AuditLog.create(
         campus=campus, user=user, action=action, entity=obj._meta.table_name,
-        row_id=obj.get_id(), summary=summary[:200], before=before,
+        row_id=obj._pk, summary=summary[:200], before=before,
         after=None if action == 'delete' else snapshot(obj),
         address=(request.remote_addr or '')[:64] if has_request_context() else 'cli')

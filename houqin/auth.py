@@ -11,7 +11,7 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 from .models import Campus, LoginFailure, Membership, User, utcnow
-from .vocab import LANGUAGE_LABELS
+from .vocab import LANGUAGE_LABELS, select_choices
 
 bp = Blueprint('auth', __name__)
 login_manager = LoginManager()
@@ -168,7 +168,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    language = SelectField(_l('Language'), choices=[('', _l('As the browser says'))] + list(LANGUAGE_LABELS.items()))
+    language = SelectField(_l('Language'), choices=select_choices([('', _l('As the browser says'))] + list(LANGUAGE_LABELS.items())))
     campus = SelectField(_l('Campus'), coerce=int, choices=[])
 
 
@@ -177,7 +177,7 @@ class PreferencesForm(FlaskForm):
 def account():
     """The signed-in user's own settings: language, campus, password."""
     prefs = PreferencesForm(prefix='prefs')
-    prefs.campus.choices = [(m.campus_id, m.campus.name) for m in g.memberships] or [(0, '—')]
+    prefs.campus.choices = select_choices([(m.campus_id, m.campus.name) for m in g.memberships] or [(0, '—')])
     password = PasswordChangeForm(prefix='pw')
     if request.method == 'GET':
         prefs.language.data = current_user.language
@@ -195,7 +195,7 @@ def account():
         else:
             current_user.set_password(password.new.data)
             current_user.save()
-            login_user(current_user, remember=True, duration=datetime.timedelta(days=30))
+            login_user(current_user._get_current_object(), remember=True, duration=datetime.timedelta(days=30))
             flash(_('Your password was changed. Other phones signed in as you have been signed out.'), 'success')
             return redirect(url_for('auth.account'))
     return render_template('auth/account.html', prefs=prefs, password=password)

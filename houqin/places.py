@@ -11,7 +11,7 @@ from .auth import requires
 from .db import database
 from .models import Item, Place, Record, Tag, WorkOrder, fn
 from .tags import new_token
-from .vocab import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, PLACE_KIND_LABELS
+from .vocab import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, PLACE_KIND_LABELS, select_choices
 
 bp = Blueprint('places', __name__, url_prefix='/admin')
 
@@ -92,7 +92,7 @@ def descendant_ids(place):
 
 class PlaceForm(FlaskForm):
     name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=100)])
-    kind = SelectField(_l('Kind'), choices=list(PLACE_KIND_LABELS.items()))
+    kind = SelectField(_l('Kind'), choices=select_choices(PLACE_KIND_LABELS))
     parent = SelectField(_l('Inside'), coerce=int)
     code = StringField(_l('Code'), validators=[Optional(), Length(max=30)],
                        description=_l('Optional short code, e.g. room number 301; unique on this campus.'))
@@ -101,12 +101,12 @@ class PlaceForm(FlaskForm):
     def __init__(self, *args, place=None, **kwargs):
         super().__init__(*args, **kwargs)
         excluded = descendant_ids(place) if place else set()
-        self.parent.choices = [(0, _('(top level)'))] + [
-            (pid, path) for pid, path in place_choices(g.campus) if pid not in excluded]
+        self.parent.choices = select_choices([(0, _('(top level)'))] + [
+            (pid, path) for pid, path in place_choices(g.campus) if pid not in excluded])
         self.place = place
 
     def validate_parent(self, field):
-        if field.data and field.data not in {c[0] for c in field.choices}:
+        if field.data and field.data not in {c.value for c in field.choices}:
             raise ValidationError(_('A place cannot be inside itself or one of its own rooms.'))
 
     def validate_code(self, field):
@@ -216,11 +216,11 @@ def place_delete(place_id):
 
 class ItemForm(FlaskForm):
     name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=100)])
-    kind = SelectField(_l('Kind'), choices=list(ITEM_KIND_LABELS.items()))
+    kind = SelectField(_l('Kind'), choices=select_choices(ITEM_KIND_LABELS))
     place = SelectField(_l('Place'), coerce=int)
     asset_number = StringField(_l('Asset number'), validators=[Optional(), Length(max=50)])
     custodian = StringField(_l('Custodian'), validators=[Optional(), Length(max=50)])
-    status = SelectField(_l('Status'), choices=list(ITEM_STATUS_LABELS.items()))
+    status = SelectField(_l('Status'), choices=select_choices(ITEM_STATUS_LABELS))
     purchased_on = DateField(_l('Purchased on'), validators=[Optional()],
                              render_kw={'type': 'date'})
     expires_on = DateField(_l('Expires on'), validators=[Optional()], render_kw={'type': 'date'},
@@ -228,11 +228,11 @@ class ItemForm(FlaskForm):
 
     def __init__(self, *args, item=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.place.choices = place_choices(g.campus)
+        self.place.choices = select_choices(place_choices(g.campus))
         self.item = item
 
     def validate_place(self, field):
-        if field.data not in {c[0] for c in field.choices}:
+        if field.data not in {c.value for c in field.choices}:
             raise ValidationError(_('Please choose a place.'))
 
     def validate_asset_number(self, field):

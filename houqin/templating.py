@@ -26,9 +26,15 @@ def page_url(page):
     return url_for(request.endpoint, **args)
 
 
+def current_language():
+    """'zh_CN' or 'en': the interface language of this request."""
+    locale = get_locale()
+    return 'en' if locale is not None and locale.language == 'en' else 'zh_CN'
+
+
 def init_app(app):
     """Register filters and globals."""
     app.jinja_env.filters['local_time'] = local_time
     app.jinja_env.globals.update(
         can=can, vocab=vocab, label=vocab.label, page_url=page_url,
-        lang=lambda: str(get_locale() or 'zh_CN'))
+        lang=current_language)

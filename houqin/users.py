@@ -15,7 +15,7 @@ from .auth import requires
 from .db import database
 from .models import Membership, User
 from .places import Page, page_number
-from .vocab import ROLE_LABELS
+from .vocab import ROLE_LABELS, select_choices
 
 bp = Blueprint('users', __name__, url_prefix='/admin/users')
 
@@ -35,7 +35,7 @@ class UserForm(FlaskForm):
     display_name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter the person\'s name.')),
                                                        Length(max=50)])
     phone = StringField(_l('Phone'), validators=[Optional(), Length(max=30)])
-    role = SelectField(_l('Role'), choices=list(ROLE_LABELS.items()))
+    role = SelectField(_l('Role'), choices=select_choices(ROLE_LABELS))
 
 
 class NewUserForm(UserForm):

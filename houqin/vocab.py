@@ -61,3 +61,10 @@ ENTITY_LABELS = {
     'campus': _l('Campus'), 'place': _l('Place'), 'item': _l('Asset'), 'user': _l('Account'),
     'membership': _l('Role'), 'tag': _l('Label'),
 }
+
+
+def select_choices(pairs):
+    """WTForms choices from (value, label) pairs or a {value: label} dict."""
+    from wtforms.fields.choices import SelectChoice
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    return [SelectChoice(value, label) for value, label in items]

@@ -71,6 +71,11 @@ def runner(app):
 @pytest.fixture
 def school(app):
     """A small campus: a building with a floor, a classroom with a desk, a user per role."""
+    return make_school()
+
+
+def make_school():
+    """Create the small test campus (see the school fixture)."""
     with db.database.connection_context():
         campus = Campus.create(name='测试中心小学', code='test')
         building = Place.create(campus=campus, name='教学楼', kind='building', code='A')

@@ -4,7 +4,7 @@
     python tools/translations.py add FILE.json   # set {"English msgid": "中文"} translations, then update
     python tools/translations.py missing         # list msgids without a Chinese translation
 
-English msgids in the code; Simplified Chinese in houqin/translations/zh_CN. A file lock serialises
+English msgids in the code; Simplified Chinese in houqin/translations/zh_Hans_CN. A file lock serialises
 parallel runs, since every run rewrites the same catalogue.
 """
 import fcntl
@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TRANSLATIONS = os.path.join(ROOT, 'houqin', 'translations')
 POT = os.path.join(ROOT, 'houqin', 'translations', 'messages.pot')
-PO = os.path.join(TRANSLATIONS, 'zh_CN', 'LC_MESSAGES', 'messages.po')
+PO = os.path.join(TRANSLATIONS, 'zh_Hans_CN', 'LC_MESSAGES', 'messages.po')
 
 
 def pybabel(*args):
@@ -32,15 +32,15 @@ def update():
     pybabel('extract', '-F', 'babel.cfg', '-k', '_l', '--no-location', '--sort-output',
             '--omit-header', '-o', POT, 'houqin', 'templates')
     if os.path.exists(PO):
-        pybabel('update', '-i', POT, '-d', TRANSLATIONS, '-l', 'zh_CN', '--no-fuzzy-matching',
+        pybabel('update', '-i', POT, '-d', TRANSLATIONS, '-l', 'zh_Hans_CN', '--no-fuzzy-matching',
                 '--ignore-obsolete')
     else:
-        pybabel('init', '-i', POT, '-d', TRANSLATIONS, '-l', 'zh_CN')
+        pybabel('init', '-i', POT, '-d', TRANSLATIONS, '-l', 'zh_Hans_CN')
         with open(PO, 'rb') as fh:
-            catalog = read_po(fh, locale='zh_CN')
+            catalog = read_po(fh, locale='zh_Hans_CN')
         catalog.fuzzy = False
         write(catalog)
-    pybabel('compile', '-d', TRANSLATIONS, '-l', 'zh_CN')
+    pybabel('compile', '-d', TRANSLATIONS, '-l', 'zh_Hans_CN')
 
 
 def write(catalog):
@@ -53,25 +53,25 @@ def add(path):
         new = json.load(fh)
     update()
     with open(PO, 'rb') as fh:
-        catalog = read_po(fh, locale='zh_CN')
+        catalog = read_po(fh, locale='zh_Hans_CN')
     catalog.fuzzy = False
     for message in catalog:
         if message.id and not isinstance(message.id, tuple) and message.id in new:
             message.string = new[message.id]
             message.flags.discard('fuzzy')
     write(catalog)
-    pybabel('compile', '-d', TRANSLATIONS, '-l', 'zh_CN')
+    pybabel('compile', '-d', TRANSLATIONS, '-l', 'zh_Hans_CN')
 
 
 def missing():
     """Msgids of the code without a translation in the catalogue."""
     with open(PO, 'rb') as fh:
-        catalog = read_po(fh, locale='zh_CN')
+        catalog = read_po(fh, locale='zh_Hans_CN')
     return [m.id for m in catalog if m.id and not m.string]
 
 
 if __name__ == '__main__':
-    os.makedirs(os.path.join(TRANSLATIONS, 'zh_CN', 'LC_MESSAGES'), exist_ok=True)
+    os.makedirs(os.path.join(TRANSLATIONS, 'zh_Hans_CN', 'LC_MESSAGES'), exist_ok=True)
     with open(os.path.join(TRANSLATIONS, '.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         command = sys.argv[1] if len(sys.argv) > 1 else 'update'

@@ -1,0 +1,119 @@
+"""Every route × every role (and anonymous): allowed, sent to log-in, or 403, as the permission table says.
+
+Generated from the app's route map: a new route without a rule, or with a URL argument that has no
+sample value here, fails this test.
+"""
+import re
+
+import pytest
+
+from conftest import PASSWORD, login, make_app, make_school
+from houqin.auth import PERMISSIONS, PUBLIC, SIGNED_IN
+from houqin.db import database
+from houqin.models import ROLES, Membership, User
+
+
+def sample_args(school):
+    """A value for every URL argument name used by a route."""
+    with database.connection_context():
+        sample = User(username='sample', display_name='Sample')
+        sample.set_password('sample-pass-1')
+        sample.save()
+        Membership.create(user=sample, campus=school['campus'], role='viewer')
+    return {
+        'place_id': school['room'].id,
+        'item_id': school['desk'].id,
+        'user_id': sample.id,
+        'token': 'ABCDEFGH12',
+        'filename': 'app.css',
+    }
+
+
+def routes(app):
+    """(endpoint, rule, method) for every route but static files."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == 'static':
+            continue
+        for method in sorted(rule.methods - {'HEAD', 'OPTIONS'}):
+            yield rule.endpoint, rule, method
+
+
+def permission_of(app, endpoint):
+    return getattr(app.view_functions[endpoint], 'permission', None)
+
+
+def test_every_route_names_a_rule(app):
+    """A view without @requires(...) is a hole in the permission table."""
+    missing = sorted({e for e, _r, _m in routes(app) if permission_of(app, e) is None})
+    assert not missing, f'routes without a permission rule: {missing}'
+    unknown = sorted({p for e, _r, _m in routes(app) for p in [permission_of(app, e)]
+                      if p not in PERMISSIONS and p not in (PUBLIC, SIGNED_IN)})
+    assert not unknown
+
+
+def expected(permission, role):
+    """'allow', 'login' or 'deny' for a role (None = anonymous, '' = signed in without a role)."""
+    if permission == PUBLIC:
+        return 'allow'
+    if role is None:
+        return 'login'
+    if permission == SIGNED_IN or role in PERMISSIONS[permission]:
+        return 'allow'
+    return 'deny'
+
+
+def outcome(response):
+    if response.status_code == 403:
+        return 'deny'
+    if response.status_code == 302 and '/login?next=' in response.headers['Location']:
+        return 'login'
+    return 'allow'
+
+
+@pytest.fixture
+def nocsrf_app(database_url, tmp_path):
+    # CSRF runs before the view; off here so POST routes reach the permission check.
+    # test_csrf_guards_every_post_route checks CSRF itself.
+    return make_app(database_url, tmp_path, WTF_CSRF_ENABLED=False)
+
+
+def test_route_role_matrix(nocsrf_app):
+    app = nocsrf_app
+    school = make_school()
+    args = sample_args(school)
+    failures = []
+    for role in (None, '', *ROLES):
+        client = app.test_client()
+        if role is not None:
+            r = login(client, role or 'norole', PASSWORD)
+            assert r.status_code == 302
+        # Log-out last, so the rest of the matrix runs signed in.
+        for endpoint, rule, method in sorted(routes(app), key=lambda r: r[0] == 'auth.logout'):
+            names = set(rule.arguments)
+            unknown = names - set(args)
+            if unknown:
+                failures.append(f'{rule.rule}: no sample value for {sorted(unknown)} in SAMPLE args')
+                continue
+            url = rule.build({n: args[n] for n in names})[1]
+            response = client.open(url, method=method)
+            if response.status_code >= 500:
+                failures.append(f'{method} {url} as {role!r}: {response.status_code}')
+                continue
+            want, got = expected(permission_of(app, endpoint), role), outcome(response)
+            if want != got:
+                failures.append(f'{method} {url} as {role!r}: expected {want}, got {got} ({response.status_code})')
+    assert not failures, '\n'.join(failures)
+
+
+def test_csrf_guards_every_post_route(app, school):
+    """A state change without the CSRF token is refused, for everyone."""
+    client = app.test_client()
+    login(client, 'admin')
+    args = sample_args(school)
+    for endpoint, rule, method in routes(app):
+        if method != 'POST':
+            continue
+        url = rule.build({n: args[n] for n in rule.arguments})[1]
+        response = client.post(url, data={})
+        assert response.status_code == 400, f'{url} accepted a POST without a CSRF token'
+        assert re.search('表单已过期|expired', response.get_data(as_text=True))
