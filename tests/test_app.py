@@ -1,0 +1,181 @@
+"""The application as a whole: schema migrations, start-up rules, security headers, languages."""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from conftest import PG_URL, login, make_app, new_pg_schema
+from houqin import create_app, db
+from houqin.config import ConfigError
+from houqin.models import MODELS
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def table_names():
+    with db.database.connection_context():
+        return set(db.database.get_tables())
+
+
+def check_migrations_from_empty(url, tmp_path):
+    app = create_app({'TESTING': True, 'DATABASE_URL': url, 'SECRET_KEY': 'x'})
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=['houqin', 'init'])
+    assert first.exit_code == 0, first.output
+    assert '0001_initial' in first.output
+    assert {m._meta.table_name for m in MODELS} <= table_names()
+    second = runner.invoke(args=['houqin', 'init'])
+    assert second.exit_code == 0 and 'up to date' in second.output
+    with db.database.connection_context():
+        assert db.pending_migrations() == []
+
+
+def test_migrations_from_empty_to_head_on_sqlite(tmp_path):
+    check_migrations_from_empty('sqlite:///' + str(tmp_path / 'm.sqlite3'), tmp_path)
+
+
+@pytest.mark.skipif(not PG_URL, reason='HOUQIN_TEST_DATABASE_URL is not set: no PostgreSQL server to test against')
+def test_migrations_from_empty_to_head_on_postgresql(tmp_path):
+    url, drop = new_pg_schema(PG_URL)
+    try:
+        check_migrations_from_empty(url, tmp_path)
+    finally:
+        if not db.database.is_closed():
+            db.database.close()
+        drop()
+
+
+def test_every_model_matches_the_migrated_schema(app):
+    """The models and the migrations describe the same columns."""
+    with db.database.connection_context():
+        for model in MODELS:
+            columns = {c.name for c in db.database.get_columns(model._meta.table_name)}
+            assert set(model._meta.columns) == columns, model.__name__
+
+
+def test_refuses_to_serve_a_database_behind_its_migrations(database_url, tmp_path):
+    app = create_app({'TESTING': True, 'DATABASE_URL': database_url, 'SECRET_KEY': 'x'})
+    response = app.test_client().get('/login')
+    assert response.status_code == 503
+    assert 'flask houqin init' in response.get_data(as_text=True)
+    app.test_cli_runner().invoke(args=['houqin', 'init'])
+    assert app.test_client().get('/login').status_code == 200
+
+
+def test_production_start_without_secret_key_refuses(tmp_path, monkeypatch):
+    monkeypatch.setenv('HOUQIN_ENV', 'production')
+    monkeypatch.delenv('HOUQIN_SECRET_KEY', raising=False)
+    monkeypatch.setenv('HOUQIN_INSTANCE_PATH', str(tmp_path))
+    with pytest.raises(ConfigError, match='HOUQIN_SECRET_KEY'):
+        create_app()
+
+
+def test_gunicorn_without_secret_key_refuses_with_a_clear_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith('HOUQIN_')}
+    env.update(HOUQIN_INSTANCE_PATH=str(tmp_path), HOUQIN_DATABASE_URL='sqlite:///' + str(tmp_path / 'x.sqlite3'))
+    done = subprocess.run([sys.executable, '-m', 'gunicorn', '-b', '127.0.0.1:0', 'app:app'], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert 'HOUQIN_SECRET_KEY is not set' in done.stderr
+
+
+def test_development_start_keeps_a_generated_secret(tmp_path, monkeypatch):
+    monkeypatch.delenv('HOUQIN_SECRET_KEY', raising=False)
+    monkeypatch.setenv('HOUQIN_INSTANCE_PATH', str(tmp_path))
+    monkeypatch.setenv('HOUQIN_ENV', 'development')
+    first = create_app({'DATABASE_URL': 'sqlite:///' + str(tmp_path / 'a.sqlite3')}).config['SECRET_KEY']
+    second = create_app({'DATABASE_URL': 'sqlite:///' + str(tmp_path / 'a.sqlite3')}).config['SECRET_KEY']
+    assert first == second and len(first) >= 32
+    assert oct(os.stat(tmp_path / 'secret_key').st_mode)[-3:] == '600'
+
+
+def test_settings_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv('HOUQIN_BASE_URL', 'https://hq.example.edu.cn/')
+    monkeypatch.setenv('HOUQIN_LOGIN_MAX_FAILURES_PER_USER', '9')
+    app = create_app({'DATABASE_URL': 'sqlite:///' + str(tmp_path / 'a.sqlite3'), 'SECRET_KEY': 'x'})
+    assert app.config['BASE_URL'] == 'https://hq.example.edu.cn'
+    assert app.config['LOGIN_MAX_FAILURES_PER_USER'] == 9
+    assert app.config['SESSION_COOKIE_SECURE'] is True
+
+
+def test_security_headers_on_every_page(client, school):
+    login(client, 'admin')
+    for path in ('/login', '/admin/', '/admin/places', '/account', '/no-such-page'):
+        response = client.get(path)
+        csp = response.headers['Content-Security-Policy']
+        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp
+        assert "frame-ancestors 'none'" in csp
+        assert response.headers['X-Content-Type-Options'] == 'nosniff'
+        assert 'no-store' in response.headers['Cache-Control']
+
+
+def test_templates_have_no_inline_scripts_or_styles():
+    """The CSP forbids them, so a browser would silently drop them."""
+    offenders = []
+    for path in glob.glob(os.path.join(ROOT, 'templates', '**', '*.html'), recursive=True):
+        text = open(path, encoding='utf-8').read()
+        if re.search(r'<script(?![^>]*\bsrc=)[^>]*>', text) or re.search(r'\sstyle="', text) \
+                or re.search(r'\son[a-z]+="', text):
+            offenders.append(os.path.relpath(path, ROOT))
+    assert not offenders
+
+
+def test_chinese_by_default_english_by_browser_or_choice(client, school):
+    assert '登录' in client.get('/login').get_data(as_text=True)
+    english = client.get('/login', headers={'Accept-Language': 'en-US,en;q=0.9'}).get_data(as_text=True)
+    assert 'Log in' in english and '登录</h1>' not in english
+    chinese = client.get('/login', headers={'Accept-Language': 'zh-CN,zh;q=0.9'}).get_data(as_text=True)
+    assert '<h1>登录</h1>' in chinese
+    token = re.search(r'name="csrf_token" value="([^"]+)"', chinese).group(1)
+    client.post('/language', data={'csrf_token': token, 'language': 'en', 'next': '/login'})
+    assert '<h1>Log in</h1>' in client.get('/login', headers={'Accept-Language': 'zh-CN'}).get_data(as_text=True)
+
+
+def test_signed_in_users_language_setting_wins(client, school):
+    login(client, 'guard')
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get('/account').get_data(as_text=True)).group(1)
+    client.post('/account', data={'csrf_token': token, 'prefs-language': 'en', 'prefs-campus': school['campus'].id})
+    assert 'My account' in client.get('/account', headers={'Accept-Language': 'zh-CN'}).get_data(as_text=True)
+
+
+def code_msgids():
+    """Every msgid the code and templates pass through the catalogue."""
+    from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+    keywords = dict(DEFAULT_KEYWORDS, _l=None)
+    found = set()
+    for folder, method in (('houqin', 'python'), ('templates', 'jinja2')):
+        pattern = '**.py' if method == 'python' else '**.html'
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                os.path.join(ROOT, folder), [(pattern, method)], keywords=keywords):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_translation_catalogue_is_complete_and_compiled():
+    """Every msgid in the code has a Chinese translation, and the .mo matches the .po."""
+    po_path = os.path.join(ROOT, 'houqin', 'translations', 'zh_Hans_CN', 'LC_MESSAGES', 'messages.po')
+    with open(po_path, 'rb') as fh:
+        catalog = read_po(fh)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
+    missing = sorted(code_msgids() - translated)
+    assert not missing, f'untranslated (run tools/translations.py): {missing[:20]}'
+    with open(po_path.replace('.po', '.mo'), 'rb') as fh:
+        compiled = read_mo(fh)
+    assert {m.id: m.string for m in catalog if m.id} == {m.id: m.string for m in compiled if m.id}
+
+
+def test_error_pages_are_friendly_and_chinese(client, school):
+    response = client.get('/no-such-page')
+    assert response.status_code == 404 and '页面不存在' in response.get_data(as_text=True)
+    login(client, 'teacher')
+    response = client.get('/admin/users/')
+    assert response.status_code == 403 and '没有权限' in response.get_data(as_text=True)
+
+
+def test_health_probe(client, school):
+    assert client.get('/healthz').get_json() == {'status': 'ok'}
