@@ -368,9 +368,29 @@ class AuditLog(BaseModel):
     created_at = DateTimeField(default=utcnow, index=True)
 
 
+class LabelLayout(BaseModel):
+    """An admin-added label layout in millimetres (the built-in ones live in houqin/labels/layouts.py)."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='label_layouts', on_delete='CASCADE')
+    name = CharField(max_length=60)
+    page_width = FloatField()
+    page_height = FloatField()
+    label_width = FloatField()
+    label_height = FloatField()
+    columns = IntegerField(default=1)
+    rows = IntegerField(default=1)
+    margin_left = FloatField(default=0)
+    margin_top = FloatField(default=0)
+    gap_x = FloatField(default=0)
+    gap_y = FloatField(default=0)
+    padding = FloatField(default=2)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
           Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
-          AuditLog]
+          AuditLog, LabelLayout]
 
 __all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
                                           'ITEM_STATUSES', 'ROLES']
