@@ -4,12 +4,15 @@ import re
 import uuid
 
 import pytest
+from werkzeug.security import generate_password_hash
 
 from houqin import create_app, db
 from houqin.models import Campus, Item, Membership, Place, ROLES, Tag, User
 
 PG_URL = os.environ.get('HOUQIN_TEST_DATABASE_URL')
 PASSWORD = 'test-pass-1234'
+# Hashing is slow by design; the fixtures share one hash of the test password.
+PASSWORD_HASH = generate_password_hash(PASSWORD)
 
 
 def new_pg_schema(url):
@@ -85,14 +88,10 @@ def make_school():
         Tag.create(token='ABCDEFGH12', campus=campus, place=room)
         users = {}
         for role in ROLES:
-            user = User(username=role, display_name=role.title())
-            user.set_password(PASSWORD)
-            user.save()
+            user = User.create(username=role, display_name=role.title(), password_hash=PASSWORD_HASH)
             Membership.create(user=user, campus=campus, role=role)
             users[role] = user
-        nobody = User(username='norole')
-        nobody.set_password(PASSWORD)
-        nobody.save()
+        User.create(username='norole', password_hash=PASSWORD_HASH)
     return {'campus': campus, 'building': building, 'floor': floor, 'room': room, 'desk': desk,
             'users': users}
 
