@@ -1,10 +1,12 @@
 """Fixtures: an app on a fresh database (SQLite file, or a PostgreSQL schema), clients, signed-in roles."""
 import os
 import re
+import threading
 import uuid
 
 import pytest
 from werkzeug.security import generate_password_hash
+from werkzeug.serving import make_server
 
 from houqin import create_app, db
 from houqin.models import Campus, Item, Membership, Place, ROLES, Tag, User
@@ -123,3 +125,45 @@ def as_role(app, school):
         assert response.status_code == 302, response.get_data(as_text=True)[:500]
         return c
     return make
+
+
+# Browser tests (tests/browser/): Debian's Chromium driven by Playwright against a live server.
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync']
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                    reason=f'{CHROMIUM} is not installed (apt-get install chromium)')
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a free local port, in a thread."""
+    server = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f'http://127.0.0.1:{server.server_port}'
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope='session')
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A new phone-sized page (390×844, Chinese, Shanghai time), failing on any console error."""
+    context = browser.new_context(viewport={'width': 390, 'height': 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True, locale='zh-CN', timezone_id='Asia/Shanghai')
+    page = context.new_page()
+    errors = []
+    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+    page.on('pageerror', lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert not errors, f'browser console errors: {errors}'

@@ -179,3 +179,12 @@ def test_error_pages_are_friendly_and_chinese(client, school):
 
 def test_health_probe(client, school):
     assert client.get('/healthz').get_json() == {'status': 'ok'}
+
+
+def test_readme_lists_every_setting_and_starts_with_the_two_commands():
+    from houqin.config import SETTINGS
+    readme = open(os.path.join(ROOT, 'README.md'), encoding='utf-8').read()
+    missing = [name for name in SETTINGS if f'`HOUQIN_{name}`' not in readme]
+    assert not missing
+    first_block = readme.split('```sh', 1)[1].split('```', 1)[0]
+    assert 'flask houqin demo' in first_block and 'pytest' in first_block
