@@ -358,7 +358,7 @@ def load_demo(password='demo1234'):
         users = build_accounts(campus, password, set_up)
         record_count = build_history(campus, places, users, tags, rng, now)
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
-                        summary=f'载入演示学校：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
+                        summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',
                         created_at=set_up)
     return True
