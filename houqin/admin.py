@@ -25,7 +25,7 @@ def campus_counts(campus):
     items = Item.select().where(Item.campus == campus)
     return {
         'places': Place.select().where(Place.campus == campus).count(),
-        'items': items.count(),
+        'assets': items.count(),
         'broken': items.where(Item.status.in_(['broken', 'under_repair'])).count(),
         'expired': items.where(Item.expires_on < today).count(),
         'expiring': items.where(Item.expires_on.between(today, today + datetime.timedelta(days=30))).count(),

@@ -192,10 +192,10 @@ def place_edit(place_id):
                 log_change('update', place, before=before, summary=place.name)
             flash(_('Saved.'), 'success')
             return redirect(url_for('places.place_edit', place_id=place.id))
-    items = list(Item.select().where(Item.place == place).order_by(Item.kind, Item.name).limit(100))
-    item_total = Item.select().where(Item.place == place).count()
-    return render_template('places/place_form.html', form=form, place=place, items=items,
-                           item_total=item_total, crumbs=place.ancestors())
+    kinds = list(Item.select(Item.kind, fn.COUNT(Item.id).alias('n'))
+                 .where(Item.place == place).group_by(Item.kind).order_by(Item.kind).tuples())
+    return render_template('places/place_form.html', form=form, place=place, kinds=kinds,
+                           item_total=sum(n for _kind, n in kinds), crumbs=place.ancestors())
 
 
 @bp.route('/places/<int:place_id>/delete', methods=['POST'])

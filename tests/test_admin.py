@@ -209,6 +209,20 @@ def test_overview_counts_and_audit_page(as_role, school):
     manager = as_role('manager')
     post(manager, '/admin/places/new', {'name': '二楼', 'kind': 'floor', 'parent': school['building'].id})
     html = manager.get('/admin/').get_data(as_text=True)
-    assert re.search(r'<b>4</b>\s*场所', html)
+    assert re.search(r'<b>4</b>\s*场所', html) and re.search(r'<b>1</b>\s*资产', html)
     audit = manager.get('/admin/audit').get_data(as_text=True)
     assert '新建了' in audit and '二楼' in audit
+
+
+def test_a_person_with_roles_on_two_campuses_switches_between_them(app, school):
+    with database.connection_context():
+        second = Campus.create(name='第二小学', code='second')
+        Place.create(campus=second, name='第二小学教学楼', kind='building')
+        Membership.create(user=school['users']['teacher'], campus=second, role='manager')
+    client = app.test_client()
+    login(client, 'teacher')
+    assert client.get('/admin/').status_code == 403  # a teacher on the first campus
+    client.post('/account', data={'csrf_token': csrf_token(client, '/account'), 'prefs-language': '',
+                                  'prefs-campus': second.id})
+    page = client.get('/admin/places').get_data(as_text=True)
+    assert '第二小学教学楼' in page and '教学楼</span>' not in page.replace('第二小学教学楼', '')

@@ -188,3 +188,24 @@ def test_readme_lists_every_setting_and_starts_with_the_two_commands():
     assert not missing
     first_block = readme.split('```sh', 1)[1].split('```', 1)[0]
     assert 'flask houqin demo' in first_block and 'pytest' in first_block
+
+
+def test_create_user_command(app, runner):
+    result = runner.invoke(args=['houqin', 'create-user', 'Zhang', '--role', 'manager', '--name', '张主任',
+                                 '--password', 'zhang-pass-1'])
+    assert result.exit_code == 0, result.output
+    again = runner.invoke(args=['houqin', 'create-user', 'zhang', '--password', 'zhang-pass-1'])
+    assert again.exit_code != 0 and 'already exists' in again.output
+    assert login(app.test_client(), 'zhang', 'zhang-pass-1').headers['Location'] == '/'
+
+
+def test_a_crash_shows_a_friendly_page_not_a_traceback(app, client, school):
+    @app.route('/boom')
+    def boom():
+        raise RuntimeError('boom')
+    boom.permission = 'public'
+    app.config['PROPAGATE_EXCEPTIONS'] = False
+    response = client.get('/boom')
+    assert response.status_code == 500
+    html = response.get_data(as_text=True)
+    assert '服务器出错了' in html and 'RuntimeError' not in html
