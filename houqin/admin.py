@@ -21,7 +21,7 @@ bp = Blueprint('admin', __name__, url_prefix='/admin')
 
 def campus_counts(campus):
     """What the overview shows: how much is set up and what needs attention."""
-    today = utcnow().date()
+    today = campus.today()
     items = Item.select().where(Item.campus == campus)
     return {
         'places': Place.select().where(Place.campus == campus).count(),
@@ -41,7 +41,7 @@ def index():
     recent = (AuditLog.select(AuditLog, User).join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
               .where(AuditLog.campus == g.campus).order_by(AuditLog.id.desc()).limit(8))
     return render_template('admin/index.html', counts=campus_counts(g.campus), recent=recent,
-                           today=utcnow().date())
+                           today=g.campus.today())
 
 
 class CampusForm(FlaskForm):

@@ -2,6 +2,7 @@
 import datetime
 import json
 import secrets
+from zoneinfo import ZoneInfo
 
 from peewee import (
     AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
@@ -51,6 +52,10 @@ class Campus(BaseModel):
     allow_anonymous_reports = BooleanField(default=True)
     is_demo = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+
+    def today(self):
+        """Today's date in the campus's time zone."""
+        return datetime.datetime.now(ZoneInfo(self.timezone)).date()
 
 
 class Place(BaseModel):

@@ -1,4 +1,6 @@
 """Setting up the place tree (building › floor › room) and the assets in each place."""
+import datetime
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -267,21 +269,27 @@ def items():
     """Assets: search by name, number or custodian; filter by kind, status, place."""
     q = request.args.get('q', '').strip()
     kind = request.args.get('kind', '')
-    status = request.args.get('status', '')
+    statuses = [s for s in request.args.getlist('status') if s in ITEM_STATUS_LABELS]
+    expiry = request.args.get('expiry', '')
     place = campus_place(request.args.get('place', type=int)) if request.args.get('place') else None
     query = Item.select().where(Item.campus == g.campus)
     if q:
         query = query.where(Item.name.contains(q) | Item.asset_number.contains(q) | Item.custodian.contains(q))
     if kind in ITEM_KIND_LABELS:
         query = query.where(Item.kind == kind)
-    if status in ITEM_STATUS_LABELS:
-        query = query.where(Item.status == status)
+    if statuses:
+        query = query.where(Item.status.in_(statuses))
+    today = g.campus.today()
+    if expiry == 'expired':
+        query = query.where(Item.expires_on < today)
+    elif expiry == 'soon':
+        query = query.where(Item.expires_on.between(today, today + datetime.timedelta(days=30)))
     if place:
         query = query.where(Item.place.in_(list(descendant_ids(place))))
     page = Page(query.order_by(Item.place, Item.kind, Item.name, Item.id), page_number())
     paths = place_paths(g.campus, {i.place_id for i in page.rows})
-    return render_template('places/items.html', page=page, q=q, kind=kind, status=status, place=place,
-                           paths=paths)
+    return render_template('places/items.html', page=page, q=q, kind=kind, statuses=statuses, place=place,
+                           expiry=expiry, paths=paths, today=today)
 
 
 @bp.route('/items/new', methods=['GET', 'POST'])

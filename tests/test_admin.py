@@ -226,3 +226,23 @@ def test_a_person_with_roles_on_two_campuses_switches_between_them(app, school):
                                   'prefs-campus': second.id})
     page = client.get('/admin/places').get_data(as_text=True)
     assert '第二小学教学楼' in page and '教学楼</span>' not in page.replace('第二小学教学楼', '')
+
+
+def test_overview_tiles_lead_to_what_needs_attention(as_role, school):
+    import datetime
+    today = datetime.date.today()
+    with database.connection_context():
+        for name, status, expires in (('旧灭火器', 'in_use', today - datetime.timedelta(days=3)),
+                                      ('快到期灭火器', 'in_use', today + datetime.timedelta(days=10)),
+                                      ('坏投影仪', 'broken', None), ('修理中的灯', 'under_repair', None)):
+            Item.create(campus=school['campus'], place=school['room'], kind='other', name=name, status=status,
+                        expires_on=expires)
+    manager = as_role('manager')
+    overview = manager.get('/admin/').get_data(as_text=True)
+    links = dict((label, href) for href, label in re.findall(r'href="([^"]+)"><b>\d+</b>([^<]+)</a>', overview))
+    attention = manager.get(links['损坏或维修中'].replace('&amp;', '&')).get_data(as_text=True)
+    assert '坏投影仪' in attention and '修理中的灯' in attention and '旧灭火器' not in attention
+    expired = manager.get(links['已过有效期'].replace('&amp;', '&')).get_data(as_text=True)
+    assert '旧灭火器' in expired and '快到期灭火器' not in expired and '已过期' in expired
+    soon = manager.get(links['30天内到期'].replace('&amp;', '&')).get_data(as_text=True)
+    assert '快到期灭火器' in soon and '旧灭火器' not in soon

@@ -146,7 +146,7 @@ def free_port():
 
 def start_gunicorn(env, port):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.Popen([sys.executable, '-m', 'gunicorn', '-w', '1', '-b', f'127.0.0.1:{port}', 'app:app'],
+    proc = subprocess.Popen([sys.executable, '-m', 'gunicorn', '-w', '2', '-b', f'127.0.0.1:{port}', 'app:app'],
                             cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     for _ in range(100):
         try:
