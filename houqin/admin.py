@@ -13,7 +13,7 @@ from peewee import JOIN
 from .audit import log_change, snapshot
 from .auth import requires
 from .db import database
-from .models import AuditLog, Item, Membership, Place, Tag, User, utcnow
+from .models import AuditLog, Item, Membership, Place, Tag, User
 from .places import Page, page_number
 
 bp = Blueprint('admin', __name__, url_prefix='/admin')
