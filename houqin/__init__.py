@@ -126,8 +126,8 @@ def register_request_hooks(app):
 
 def register_blueprints(app):
     """One blueprint per user task."""
-    from . import admin, auth, home, importer, places, users
-    for module in (auth, home, admin, places, users, importer):
+    from . import admin, auth, home, importer, photos, places, users
+    for module in (auth, home, admin, places, users, importer, photos):
         app.register_blueprint(module.bp)
 
 

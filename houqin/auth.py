@@ -31,6 +31,7 @@ PERMISSIONS = {
     'admin.import': {'admin', 'manager'},                # bulk import of places and items
     'admin.users': {'admin'},                            # accounts and roles
     'admin.campus': {'admin'},                           # campus settings
+    'photos.view': set(ALL_ROLES),                       # photos of records on one's own campus
 }
 
 

@@ -26,6 +26,7 @@ def sample_args(school):
         'user_id': sample.id,
         'token': 'ABCDEFGH12',
         'filename': 'app.css',
+        'photo_id': 1,
     }
 
 

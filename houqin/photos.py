@@ -1,0 +1,125 @@
+"""Photos: validated by decoding, re-encoded without EXIF, stored by content hash outside the web root."""
+import hashlib
+import io
+import os
+import warnings
+
+from flask import Blueprint, abort, current_app, g, send_file
+from flask_babel import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .auth import requires
+from .models import Photo
+
+bp = Blueprint('photos', __name__, url_prefix='/photos')
+
+ACCEPTED_FORMATS = {'JPEG', 'PNG', 'WEBP'}
+MAX_PIXELS = 50_000_000      # a 20000×20000 "decompression bomb" is refused before decoding
+LONG_SIDE = 2048             # what a phone photo of a broken desk needs; keeps files ~300 KB
+THUMB_SIDE = 320
+JPEG_QUALITY = 82
+
+
+class PhotoError(ValueError):
+    """An upload that is not an acceptable photo; the message is for the user."""
+
+
+def read_upload(file_storage):
+    """The bytes of an uploaded file, refusing empty and oversized ones."""
+    limit = current_app.config['UPLOAD_MAX_MB'] * 1024 * 1024
+    data = file_storage.read(limit + 1)
+    if not data:
+        raise PhotoError(_('The photo is empty.'))
+    if len(data) > limit:
+        raise PhotoError(_('The photo is larger than %(mb)d MB.', mb=current_app.config['UPLOAD_MAX_MB']))
+    return data
+
+
+def decode_photo(data):
+    """An upright RGB image from JPEG/PNG/WebP bytes, or PhotoError; never trusts the file name."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise PhotoError(_('Only JPEG, PNG or WebP photos are accepted.'))
+            if image.width * image.height > MAX_PIXELS:
+                raise PhotoError(_('The photo has too many pixels (%(w)d×%(h)d).', w=image.width, h=image.height))
+            image.load()
+    except PhotoError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(_('This file is not a photo we can read. Please take or choose a JPEG, PNG or WebP photo.'))
+    except (OSError, SyntaxError, ValueError):
+        raise PhotoError(_('The photo is damaged or incomplete. Please try again.'))
+    image = ImageOps.exif_transpose(image)  # turn it upright before the EXIF is dropped
+    if image.mode not in ('RGB', 'L'):
+        background = Image.new('RGB', image.size, 'white')
+        background.paste(image.convert('RGBA'), mask=image.convert('RGBA').getchannel('A'))
+        image = background
+    return image.convert('RGB')
+
+
+def encode_jpeg(image, long_side):
+    """JPEG bytes of the image scaled to fit long_side, with no metadata."""
+    image = image.copy()
+    image.thumbnail((long_side, long_side), Image.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, 'JPEG', quality=JPEG_QUALITY, optimize=True, progressive=True)
+    return out.getvalue(), image.size
+
+
+def photo_file(sha256, thumbnail=False):
+    """Where a photo's file lives under PHOTO_DIR."""
+    name = f'{sha256}{"-thumb" if thumbnail else ""}.jpg'
+    return os.path.join(current_app.config['PHOTO_DIR'], sha256[:2], sha256[2:4], name)
+
+
+def write_once(path, data):
+    """Write a content-addressed file unless it is already there (atomically, for parallel workers)."""
+    if os.path.exists(path):
+        return
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    temporary = f'{path}.{os.getpid()}.tmp'
+    with open(temporary, 'wb') as fh:
+        fh.write(data)
+    os.replace(temporary, path)
+
+
+def store_photo(file_storage, campus, user=None, **links):
+    """Validate, clean and keep an uploaded photo; returns the Photo row (record= or event= in links)."""
+    image = decode_photo(read_upload(file_storage))
+    data, (width, height) = encode_jpeg(image, LONG_SIDE)
+    thumb, _size = encode_jpeg(image, THUMB_SIDE)
+    sha256 = hashlib.sha256(data).hexdigest()
+    write_once(photo_file(sha256), data)
+    write_once(photo_file(sha256, thumbnail=True), thumb)
+    return Photo.create(campus=campus, sha256=sha256, content_type='image/jpeg', width=width, height=height,
+                        size=len(data), uploaded_by=user, **links)
+
+
+def serve(photo_id, thumbnail):
+    """Send a photo of the current campus to a signed-in member of it."""
+    photo = Photo.get_or_none((Photo.id == photo_id) & (Photo.campus == g.campus))
+    if photo is None:
+        abort(404)
+    path = photo_file(photo.sha256, thumbnail)
+    if not os.path.exists(path):
+        abort(404)
+    response = send_file(path, mimetype='image/jpeg', max_age=7 * 24 * 3600)
+    response.headers['Cache-Control'] = 'private, max-age=604800, immutable'
+    return response
+
+
+@bp.route('/<int:photo_id>')
+@requires('photos.view')
+def full(photo_id):
+    """A photo, for staff of its campus."""
+    return serve(photo_id, thumbnail=False)
+
+
+@bp.route('/<int:photo_id>/thumb')
+@requires('photos.view')
+def thumb(photo_id):
+    """A photo's thumbnail, for lists."""
+    return serve(photo_id, thumbnail=True)
