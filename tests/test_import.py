@@ -409,6 +409,30 @@ def test_confirming_twice_imports_once(app, as_role, school):
         before['Item'] + 20, before['Tag'] + 20, before['AuditLog'] + 1)
 
 
+def test_two_confirms_at_the_same_moment_import_once(as_role, school):
+    """A double tap sends two requests at once; the upload is claimed by exactly one of them."""
+    import threading
+    first, second = as_role('manager'), as_role('manager')
+    rows = [ITEM_HEADER] + [[f'椅子{i}', '椅子', '教学楼/一楼/101教室', '', '', '', '', '', '', ''] for i in range(300)]
+    preview = preview_url(upload(first, 'items', 'chairs.csv', csv_bytes(rows)))
+    tokens = [csrf_token(c, preview) for c in (first, second)]
+    before = counts()
+    barrier, statuses = threading.Barrier(2), []
+
+    def tap(client, token):
+        barrier.wait()
+        statuses.append(client.post(preview + '/confirm', data={'csrf_token': token}).status_code)
+        database.close() if not database.is_closed() else None
+    threads = [threading.Thread(target=tap, args=pair) for pair in zip((first, second), tokens)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [302, 302]
+    after = counts()
+    assert (after['Item'], after['AuditLog']) == (before['Item'] + 300, before['AuditLog'] + 1)
+
+
 def test_another_user_cannot_confirm_someone_elses_upload(as_role, school):
     manager, admin = as_role('manager'), as_role('admin')
     rows = [PLACE_HEADER, ['车库', '其他', '', '', '']]
