@@ -24,6 +24,8 @@ def test_admin_sets_up_an_asset_on_a_phone(live_server, phone, school):
     page.fill('input[name=asset_number]', 'TYY-101')
     page.get_by_role('button', name='添加').click()
     assert '已添加 投影仪' in page.locator('.flash').inner_text()
+    # The room lists its assets by kind; the kind leads to the assets themselves.
+    page.locator('.list a', has_text='投影仪').click()
     assert 'TYY-101' in page.locator('.list').inner_text()
     # Nothing is wider than the phone: no sideways scrolling.
     width = page.evaluate('document.documentElement.scrollWidth')
