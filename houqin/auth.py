@@ -32,6 +32,8 @@ PERMISSIONS = {
     'admin.users': {'admin'},                            # accounts and roles
     'admin.campus': {'admin'},                           # campus settings
     'photos.view': set(ALL_ROLES),                       # photos of records on one's own campus
+    'labels.print': {'admin', 'manager'},                # print, reprint, pre-print and attach QR labels
+    'labels.layouts': {'admin'},                         # add and edit label layouts
 }
 
 

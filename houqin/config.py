@@ -16,6 +16,7 @@ SETTINGS = {
     'LOGIN_WINDOW_MINUTES': (15, int, 'the throttling window for failed log-ins'),
     'UPLOAD_MAX_MB': (10, int, 'largest accepted upload (photos, import files)'),
     'PHOTO_DIR': (None, str, 'where photos are stored (outside the web root); default instance/photos'),
+    'LABEL_FONT': (None, str, 'font file for Chinese text on PDF/PNG labels ("path" or "path.ttc#N"); default: a system CJK font'),
 }
 
 

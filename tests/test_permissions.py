@@ -10,7 +10,7 @@ import pytest
 from conftest import PASSWORD, login, make_app, make_school
 from houqin.auth import PERMISSIONS, PUBLIC, SIGNED_IN
 from houqin.db import database
-from houqin.models import ROLES, Membership, User
+from houqin.models import ROLES, LabelLayout, Membership, User
 
 
 def sample_args(school):
@@ -20,6 +20,8 @@ def sample_args(school):
         sample.set_password('sample-pass-1')
         sample.save()
         Membership.create(user=sample, campus=school['campus'], role='viewer')
+        layout = LabelLayout.create(campus=school['campus'], name='Sample', page_width=210, page_height=297,
+                                    label_width=70, label_height=37, columns=3, rows=8)
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -27,6 +29,7 @@ def sample_args(school):
         'token': 'ABCDEFGH12',
         'filename': 'app.css',
         'photo_id': 1,
+        'layout_id': layout.id,
     }
 
 

@@ -1,0 +1,565 @@
+"""The labels admin: choose labels, preview and print them, download PDF/PNG, reprint, pre-print blanks, edit layouts."""
+import datetime
+import io
+import math
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from markupsafe import Markup
+from peewee import JOIN
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from ..audit import log_change, snapshot
+from ..auth import requires
+from ..db import database
+from ..models import Item, LabelLayout, Place, Tag, utcnow
+from ..places import Page, page_number, place_paths
+from ..tags import human_code, normalise_token, payload_plan, qr_size
+from ..vocab import ITEM_KIND_LABELS, PLACE_KIND_LABELS
+from . import render
+from .compose import ApproxMetrics, LabelContent, page_count
+from .fonts import LabelFontError, label_font
+from .layouts import (BUILTIN_LAYOUTS, DEFAULT_LAYOUT, MIN_MODULE_MM, Layout, campus_layouts, find_layout,
+                      layout_from_row, layout_problems, module_mm)
+from .lifecycle import MAX_UNCLAIMED_BATCH, LabelChangeRefused, create_unclaimed, current_tag, earlier_tags, reprint
+from .selection import Selection, compose_labels, label_contents, mark_printed, parse_kind, selected_tags
+
+bp = Blueprint('labels', __name__, url_prefix='/admin/labels')
+
+TAG_STATUS_LABELS = {'active': _l('In use'), 'revoked': _l('Replaced'), 'unclaimed': _l('Unassigned')}
+MAX_PRINT_PAGE_LABELS = 600   # beyond this the browser page gets heavy on a phone; the PDF has no limit
+DPI_CHOICES = (203, 300)
+
+
+bp.add_app_template_filter(human_code, 'human_code')
+
+
+def number_text(value):
+    """70.0 → '70', 63.5 → '63.5'."""
+    return f'{value:.2f}'.rstrip('0').rstrip('.')
+
+
+def layout_title(layout):
+    """How a layout is named in lists: its grid or 'thermal', and the label size."""
+    size = f'{number_text(layout.label_width)}×{number_text(layout.label_height)} mm'
+    if not layout.builtin:
+        return f'{layout.name} · {size}'
+    if layout.thermal:
+        return _('Thermal label %(size)s', size=size)
+    return _('A4 sheet %(columns)d×%(rows)d · %(size)s', columns=layout.columns, rows=layout.rows, size=size)
+
+
+def label_metrics():
+    """(metrics for fitting text, refusal message or None): the label font, else approximate widths."""
+    try:
+        return label_font(current_app.config), None
+    except LabelFontError as exc:
+        return ApproxMetrics(), str(exc)
+
+
+def qr_facts():
+    """What the QR codes look like for this server's base URL: plan, version, modules."""
+    base = current_app.config['BASE_URL']
+    version, modules = qr_size(base)
+    return {'plan': payload_plan(base), 'version': version, 'modules': modules, 'base': base,
+            'example': payload_plan(base).url('7K3M9Q2XAB')}
+
+
+def kind_choices():
+    """Scopes and kinds for the selection form, grouped."""
+    return {
+        _('Everything'): [('places', _('All places')), ('items', _('All assets')), ('all', _('Places and assets')),
+                          ('unclaimed', _('Unassigned labels (pre-printed)'))],
+        _('Kinds of place'): [(f'place:{k}', str(v)) for k, v in PLACE_KIND_LABELS.items()],
+        _('Kinds of asset'): [(f'item:{k}', str(v)) for k, v in ITEM_KIND_LABELS.items()],
+    }
+
+
+class SelectionForm(FlaskForm):
+    # GET filters need no token; every POST carrying these fields is checked by CSRFProtect.
+    class Meta:
+        csrf = False
+
+    place_id = SelectField(_l('Where'), coerce=int, default=0)
+    kind = SelectField(_l('What'), default='places')
+    unprinted = BooleanField(_l('Only labels never printed'))
+    layout = SelectField(_l('Layout'), default=DEFAULT_LAYOUT)
+
+    def __init__(self, formdata, **kwargs):
+        super().__init__(formdata=formdata, **kwargs)
+        from ..places import place_choices
+        self.place_id.choices = [(0, _('The whole campus'))] + place_choices(g.campus)
+        self.kind.choices = kind_choices()
+        self.layouts = campus_layouts(g.campus)
+        self.layout.choices = [(key, layout_title(layout)) for key, layout in self.layouts.items()]
+        self.tokens = [t.strip() for t in (formdata.getlist('t') if formdata else []) if t.strip()][:2000]
+
+    def validate_place_id(self, field):
+        if field.data and field.data not in {pid for pid, _p in field.choices}:
+            raise ValidationError(_('Please choose a place of this campus.'))
+
+    def validate_kind(self, field):
+        try:
+            parse_kind(field.data)
+        except ValueError:
+            raise ValidationError(_('Please choose what to print.'))
+
+    def validate_layout(self, field):
+        if field.data not in self.layouts:
+            raise ValidationError(_('Please choose a layout.'))
+
+    def bad_tokens(self):
+        """Typed codes that cannot be label codes."""
+        return [t for t in self.tokens if not normalise_token(t)]
+
+    def selection(self):
+        return Selection(self.place_id.data or None, self.kind.data, bool(self.unprinted.data), self.tokens)
+
+    def query_args(self):
+        """The selection as URL arguments."""
+        args = {'layout': self.layout.data, 'place_id': self.place_id.data or '', 'kind': self.kind.data}
+        if self.unprinted.data:
+            args['unprinted'] = 'y'
+        if self.tokens:
+            args['t'] = self.tokens
+        return args
+
+
+def read_selection(formdata):
+    """The selection form filled from request arguments, validated (GET and POST alike)."""
+    form = SelectionForm(formdata if formdata else None)
+    if not formdata:
+        return form, True
+    ok = form.validate()
+    if form.bad_tokens():
+        ok = False
+    return form, ok
+
+
+def selection_page(form, status=200):
+    """The labels start page: the selection form, the QR facts, counts and links."""
+    campus_tags = Tag.select().where(Tag.campus == g.campus)
+    counts = {
+        'active': campus_tags.where(Tag.status == 'active').count(),
+        'never_printed': campus_tags.where((Tag.status == 'active') & Tag.printed_at.is_null()).count(),
+        'unclaimed': campus_tags.where(Tag.status == 'unclaimed').count(),
+        'revoked': campus_tags.where(Tag.status == 'revoked').count(),
+    }
+    _metrics, font_problem = label_metrics()
+    return render_template('labels/index.html', form=form, counts=counts, qr=qr_facts(), font_problem=font_problem,
+                           bad_tokens=form.bad_tokens()), status
+
+
+@bp.route('/')
+@requires('labels.print')
+def index():
+    """Choose labels to print: a place and everything below it, a kind, never printed; and the QR facts."""
+    form, _ok = read_selection(None)
+    return selection_page(form)
+
+
+def prepare(form):
+    """(layout, problems, contents) for a validated selection form."""
+    layout = form.layouts[form.layout.data]
+    problems = layout_problems(layout, qr_size(current_app.config['BASE_URL'])[1])
+    tags = selected_tags(g.campus, form.selection())
+    return layout, problems, label_contents(g.campus, tags)
+
+
+def sheet_response(form, contents, layout, problems, marked=False):
+    """The print page: every page of labels as SVG true to size, with a screen-only toolbar."""
+    metrics, font_problem = label_metrics()
+    shown = contents[:MAX_PRINT_PAGE_LABELS]
+    svg_pages = []
+    if not problems:
+        drawings = compose_labels(layout, shown, current_app.config['BASE_URL'], metrics)
+        svg_pages = [Markup(render.svg_page(layout, placed)) for placed in render.pages(layout, drawings)]
+    return render_template('labels/sheet.html', form=form, layout=layout, layout_name=layout_title(layout),
+                           problems=problems, pages=svg_pages, total=len(contents), shown=len(shown),
+                           page_total=page_count(layout, len(shown)), font_problem=font_problem, qr=qr_facts(),
+                           marked=marked, autoprint=marked and not problems and bool(shown),
+                           module=module_mm(layout, qr_size(current_app.config['BASE_URL'])[1]),
+                           dpi_choices=DPI_CHOICES)
+
+
+@bp.route('/sheet')
+@requires('labels.print')
+def sheet():
+    """Preview the chosen labels as they will print (the print page itself, scaled to the screen)."""
+    form, ok = read_selection(request.args)
+    if not ok:
+        return selection_page(form, 400)
+    layout, problems, contents = prepare(form)
+    return sheet_response(form, contents, layout, problems)
+
+
+def refuse(message, form=None, status=422):
+    """A page that says why an output cannot be made, with a way back."""
+    back = url_for('labels.sheet', **form.query_args()) if form is not None else url_for('labels.index')
+    return render_template('labels/refused.html', message=message, back=back), status
+
+
+def checked_batch():
+    """(form, layout, contents) for a POSTed selection, or (response, None, None) when it cannot be printed."""
+    form, ok = read_selection(request.form)
+    if not ok:
+        return selection_page(form, 400), None, None
+    layout, problems, contents = prepare(form)
+    if problems:
+        return refuse(' '.join(problems), form), None, None
+    if not contents:
+        flash(_('No labels match this selection.'), 'error')
+        return redirect(url_for('labels.sheet', **form.query_args())), None, None
+    return form, layout, contents
+
+
+@bp.route('/print', methods=['POST'])
+@requires('labels.print')
+def print_sheet():
+    """Remember the labels as printed and open the print page, which starts the browser's printing."""
+    form, layout, contents = checked_batch()
+    if layout is None:
+        return form
+    mark_printed(contents[:MAX_PRINT_PAGE_LABELS])
+    return sheet_response(form, contents, layout, [], marked=True)
+
+
+def download_name(layout, extension):
+    """labels-<campus>-<layout>-<date>.<ext>."""
+    stamp = datetime.date.today().isoformat()
+    return f'labels-{g.campus.code}-{layout.key}-{stamp}.{extension}'
+
+
+@bp.route('/pdf', methods=['POST'])
+@requires('labels.print')
+def pdf():
+    """The selection as a PDF: vector QR codes, Chinese text in an embedded subset font."""
+    form, layout, contents = checked_batch()
+    if layout is None:
+        return form
+    try:
+        font = label_font(current_app.config)
+    except LabelFontError as exc:
+        return refuse(_('The server has no font for Chinese text, so it cannot draw labels.') + ' ' + str(exc), form)
+    buffer = io.BytesIO()
+    drawings = compose_labels(layout, contents, current_app.config['BASE_URL'], font)
+    render.write_pdf(buffer, layout, drawings, font, title=f'{g.campus.name} {layout_title(layout)}')
+    mark_printed(contents)
+    buffer.seek(0)
+    return send_file(buffer, mimetype='application/pdf', as_attachment=True,
+                     download_name=download_name(layout, 'pdf'))
+
+
+@bp.route('/png', methods=['POST'])
+@requires('labels.print')
+def png():
+    """The selection as PNG images for a thermal printer: one file for one label, else a zip."""
+    form, layout, contents = checked_batch()
+    if layout is None:
+        return form
+    dpi = request.form.get('dpi', type=int)
+    if dpi not in DPI_CHOICES:
+        return refuse(_('Please choose 203 or 300 dpi.'), form, 400)
+    try:
+        font = label_font(current_app.config)
+    except LabelFontError as exc:
+        return refuse(_('The server has no font for Chinese text, so it cannot draw labels.') + ' ' + str(exc), form)
+    drawings = compose_labels(layout, contents, current_app.config['BASE_URL'], font)
+    if len(contents) == 1:
+        drawing = next(drawings)
+        data, mimetype, name = render.png_bytes(drawing, dpi, font), 'image/png', render.png_name(drawing, 1)
+    else:
+        buffer = io.BytesIO()
+        render.write_png_zip(buffer, drawings, dpi, font)
+        data, mimetype, name = buffer.getvalue(), 'application/zip', download_name(layout, f'{dpi}dpi.zip')
+    mark_printed(contents)
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
+
+
+@bp.route('/page.css')
+@requires('labels.print')
+def page_css():
+    """The @page size of a layout, so the browser prints true to size (served from 'self' for the CSP)."""
+    layout = find_layout(request.args.get('layout', ''), g.campus) or BUILTIN_LAYOUTS[DEFAULT_LAYOUT]
+    css = (f'@page{{size:{number_text(layout.page_width)}mm {number_text(layout.page_height)}mm;margin:0}}\n'
+           f'@media print{{.sheet-page{{width:{number_text(layout.page_width)}mm;'
+           f'height:{number_text(layout.page_height)}mm}}}}\n')
+    response = Response(css, mimetype='text/css')
+    response.headers['Cache-Control'] = 'private, max-age=300'
+    return response
+
+
+def campus_tag(token):
+    """A tag of the current campus by token (any spelling of it), or 404."""
+    tag = Tag.get_or_none((Tag.token == (normalise_token(token) or '')) & (Tag.campus == g.campus))
+    if tag is None:
+        abort(404)
+    return tag
+
+
+def tag_target(tag):
+    """(kind of object, object) a tag points at: ('place', place), ('item', item) or (None, None)."""
+    if tag.item_id:
+        return 'item', Item.get_or_none(Item.id == tag.item_id)
+    if tag.place_id:
+        return 'place', Place.get_or_none(Place.id == tag.place_id)
+    return None, None
+
+
+@bp.route('/tag/<token>')
+@requires('labels.print')
+def tag_detail(token):
+    """One label: how it looks, what it points at, when it was printed, its earlier codes; print or reprint it."""
+    tag = campus_tag(token)
+    layout = find_layout(request.args.get('layout', ''), g.campus) or BUILTIN_LAYOUTS['thermal-50x30']
+    metrics, font_problem = label_metrics()
+    content = label_contents(g.campus, [tag])[0]
+    problems = layout_problems(layout, qr_size(current_app.config['BASE_URL'])[1])
+    preview = None
+    if not problems:
+        drawing = next(compose_labels(layout, [content], current_app.config['BASE_URL'], metrics))
+        preview = Markup(render.svg_single(drawing))
+    kind, target = tag_target(tag)
+    return render_template('labels/tag.html', tag=tag, code=human_code(tag.token), content=content, kind=kind,
+                           target=target, preview=preview, problems=problems, layout=layout,
+                           layouts=campus_layouts(g.campus), layout_title=layout_title,
+                           current=current_tag(tag), earlier=earlier_tags(tag), font_problem=font_problem,
+                           dpi_choices=DPI_CHOICES, label_statuses=TAG_STATUS_LABELS, url=payload_plan(current_app.config['BASE_URL']).url(tag.token))
+
+
+@bp.route('/tag/<token>/reprint', methods=['GET', 'POST'])
+@requires('labels.print')
+def tag_reprint(token):
+    """Reprint a label under a new code after a confirmation; the old label then says it was replaced."""
+    tag = campus_tag(token)
+    if tag.status != 'active':
+        flash(_('Only a label in use can be reprinted; this one is not.'), 'error')
+        return redirect(url_for('labels.tag_detail', token=tag.token))
+    if request.method == 'POST':
+        if request.form.get('confirm') != 'yes':
+            flash(_('Please confirm the reprint.'), 'error')
+            return redirect(url_for('labels.tag_reprint', token=tag.token))
+        try:
+            new = reprint(tag)
+        except LabelChangeRefused:
+            flash(_('Someone else changed this label first; nothing was done.'), 'error')
+            return redirect(url_for('labels.tag_detail', token=tag.token))
+        flash(_('New code %(new)s issued; the old label %(old)s no longer works. Print the new label now.',
+                new=human_code(new.token), old=human_code(tag.token)), 'success')
+        return redirect(url_for('labels.tag_detail', token=new.token))
+    kind, target = tag_target(tag)
+    return render_template('labels/reprint.html', tag=tag, code=human_code(tag.token), kind=kind, target=target,
+                           content=label_contents(g.campus, [tag])[0])
+
+
+class UnclaimedForm(FlaskForm):
+    count = StringField(_l('How many labels'), default='24', validators=[DataRequired(_l('Please enter a number.'))])
+    layout = SelectField(_l('Layout'), default=DEFAULT_LAYOUT)
+
+    def validate_count(self, field):
+        text = (field.data or '').strip()
+        if not text.isdigit() or not 1 <= int(text) <= MAX_UNCLAIMED_BATCH:
+            raise ValidationError(_('Please enter a whole number from 1 to %(max)d.', max=MAX_UNCLAIMED_BATCH))
+
+
+@bp.route('/unclaimed', methods=['GET', 'POST'])
+@requires('labels.print')
+def unclaimed():
+    """Create blank labels to pre-print; an admin scanning one attaches it to a place or asset on the spot."""
+    form = UnclaimedForm()
+    layouts = campus_layouts(g.campus)
+    form.layout.choices = [(key, layout_title(layout)) for key, layout in layouts.items()]
+    if form.validate_on_submit():
+        tags = create_unclaimed(g.campus, int(form.count.data.strip()))
+        flash(_('%(n)d unassigned labels created. Print them now; scan one later to attach it.', n=len(tags)),
+              'success')
+        return redirect(url_for('labels.sheet', layout=form.layout.data, kind='unclaimed', unprinted='y'))
+    waiting = Tag.select().where((Tag.campus == g.campus) & (Tag.status == 'unclaimed'))
+    return render_template('labels/unclaimed.html', form=form, waiting=waiting.count(),
+                           never_printed=waiting.where(Tag.printed_at.is_null()).count())
+
+
+@bp.route('/pick')
+@requires('labels.print')
+def pick():
+    """Hand-pick labels: search places and assets, tick the ones to print."""
+    q = request.args.get('q', '').strip()[:100]
+    query = (Tag.select(Tag, Place, Item)
+             .join(Place, JOIN.LEFT_OUTER, on=(Tag.place == Place.id), attr='place')
+             .switch(Tag).join(Item, JOIN.LEFT_OUTER, on=(Tag.item == Item.id), attr='item')
+             .where((Tag.campus == g.campus) & (Tag.status == 'active')))
+    if q:
+        query = query.where(Place.name.contains(q) | Place.code.contains(q) | Item.name.contains(q)
+                            | Item.asset_number.contains(q) | (Tag.token == (normalise_token(q) or '')))
+    page = Page(query.order_by(Tag.place.is_null(), Place.name, Item.name, Tag.id), page_number())
+    where = {t.id: t.item.place_id if t.item_id else t.place.parent_id for t in page.rows}
+    paths = place_paths(g.campus, {pid for pid in where.values() if pid})
+    layouts = campus_layouts(g.campus)
+    return render_template('labels/pick.html', page=page, q=q,
+                           locations={tid: paths.get(pid, '') for tid, pid in where.items()},
+                           layouts=[(k, layout_title(v)) for k, v in layouts.items()])
+
+
+def millimetres(form, field):
+    """A validator: a number of millimetres (a comma works as the decimal point)."""
+    text = (field.data or '').strip().replace(',', '.').removesuffix('mm').strip()
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValidationError(_('“%(value)s” is not a number of millimetres.', value=field.data))
+    if not math.isfinite(value) or value < 0 or value > 1000:
+        raise ValidationError(_('Please enter a size from 0 to 1000 mm.'))
+
+
+def whole_number(form, field):
+    """A validator: a whole number from 1 to 30."""
+    text = (field.data or '').strip()
+    if not text.isdigit() or not 1 <= int(text) <= 30:
+        raise ValidationError(_('Please enter a whole number from 1 to 30.'))
+
+
+def mm_field(label, default):
+    return StringField(label, default=default, validators=[DataRequired(_l('Please enter a size in mm.')),
+                                                           millimetres], render_kw={'inputmode': 'decimal'})
+
+
+class LayoutForm(FlaskForm):
+    name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=60)],
+                       description=_l('e.g. the label paper\'s product number'))
+    page_width = mm_field(_l('Page width (mm)'), '210')
+    page_height = mm_field(_l('Page height (mm)'), '297')
+    columns = StringField(_l('Columns'), default='3', validators=[whole_number], render_kw={'inputmode': 'numeric'})
+    rows = StringField(_l('Rows'), default='8', validators=[whole_number], render_kw={'inputmode': 'numeric'})
+    label_width = mm_field(_l('Label width (mm)'), '70')
+    label_height = mm_field(_l('Label height (mm)'), '37')
+    margin_left = mm_field(_l('Left margin (mm)'), '0')
+    margin_top = mm_field(_l('Top margin (mm)'), '0.5')
+    gap_x = mm_field(_l('Gap between columns (mm)'), '0')
+    gap_y = mm_field(_l('Gap between rows (mm)'), '0')
+    padding = mm_field(_l('Padding inside a label (mm)'), '2')
+
+    NUMBERS = ('page_width', 'page_height', 'label_width', 'label_height', 'margin_left', 'margin_top', 'gap_x',
+               'gap_y', 'padding')
+
+    def values(self):
+        """The numbers typed, as floats and ints."""
+        values = {n: float(getattr(self, n).data.strip().replace(',', '.').removesuffix('mm')) for n in self.NUMBERS}
+        values.update(columns=int(self.columns.data), rows=int(self.rows.data))
+        return values
+
+    def fill(self, layout):
+        """Put a layout's numbers into the form."""
+        self.name.data = layout.name if not layout.builtin else ''
+        for n in self.NUMBERS + ('columns', 'rows'):
+            getattr(self, n).data = number_text(getattr(layout, n)) if n in self.NUMBERS else str(getattr(layout, n))
+
+
+def sample_page(layout):
+    """One page of the layout filled with sample labels, as SVG, to see the layout before saving it."""
+    metrics, _problem = label_metrics()
+    contents = [LabelContent('7K3M9Q2XAB', _('Sample name'), _('Building › Floor'), g.campus.name)] * min(
+        layout.per_page, 40)
+    drawings = compose_labels(layout, contents, current_app.config['BASE_URL'], metrics)
+    return Markup(render.svg_page(layout, next(render.pages(layout, drawings))))
+
+
+def layout_form_page(form, row=None, preview_layout=None, problems=()):
+    """The layout editor with its problems and, when it can print, a sample page."""
+    preview = sample_page(preview_layout) if preview_layout is not None and not problems else None
+    modules = qr_size(current_app.config['BASE_URL'])[1]
+    module = module_mm(preview_layout, modules) if preview_layout is not None else None
+    return render_template('labels/layout_form.html', form=form, row=row, problems=problems, preview=preview,
+                           module=module, min_module=MIN_MODULE_MM,
+                           builtins=[(k, layout_title(v)) for k, v in BUILTIN_LAYOUTS.items()])
+
+
+def save_layout(form, row):
+    """Validate a layout form's numbers as a layout; save when it can print. Returns (layout, problems)."""
+    values = form.values()
+    candidate = Layout('custom-new', form.name.data.strip(), builtin=False, **values)
+    problems = layout_problems(candidate, qr_size(current_app.config['BASE_URL'])[1])
+    if problems or request.form.get('action') == 'preview':
+        return candidate, problems, False
+    before = snapshot(row) if row.id else None
+    row.name = form.name.data.strip()
+    for key, value in values.items():
+        setattr(row, key, value)
+    row.updated_at = utcnow()
+    with database.atomic():
+        row.save()
+        log_change('update' if before else 'create', row, before=before, summary=row.name)
+    return layout_from_row(row), [], True
+
+
+@bp.route('/layouts')
+@requires('labels.print')
+def layouts():
+    """The layouts: built in (A4 sheets, thermal labels) and this campus's own, with how big a QR module prints."""
+    modules = qr_size(current_app.config['BASE_URL'])[1]
+    rows = []
+    for layout in campus_layouts(g.campus).values():
+        rows.append({'layout': layout, 'title': layout_title(layout), 'module': module_mm(layout, modules),
+                     'problems': layout_problems(layout, modules)})
+    return render_template('labels/layouts.html', rows=rows, min_module=MIN_MODULE_MM)
+
+
+@bp.route('/layouts/new', methods=['GET', 'POST'])
+@requires('labels.layouts')
+def layout_new():
+    """Add a layout (page, margins, grid, gaps, label size in mm); refused with the reason if it cannot print."""
+    form = LayoutForm()
+    if request.method == 'GET':
+        start = BUILTIN_LAYOUTS.get(request.args.get('from', ''))
+        if start:
+            form.fill(start)
+        return layout_form_page(form)
+    if not form.validate_on_submit():
+        return layout_form_page(form), 400
+    layout, problems, saved = save_layout(form, LabelLayout(campus=g.campus))
+    if saved:
+        flash(_('Layout %(name)s saved.', name=layout.name), 'success')
+        return redirect(url_for('labels.layouts'))
+    return layout_form_page(form, preview_layout=layout, problems=problems), 400 if problems else 200
+
+
+def campus_layout_row(layout_id):
+    """A layout row of the current campus, or 404."""
+    row = LabelLayout.get_or_none((LabelLayout.id == layout_id) & (LabelLayout.campus == g.campus))
+    if row is None:
+        abort(404)
+    return row
+
+
+@bp.route('/layouts/<int:layout_id>', methods=['GET', 'POST'])
+@requires('labels.layouts')
+def layout_edit(layout_id):
+    """Change an added layout; the same checks as when adding it."""
+    row = campus_layout_row(layout_id)
+    form = LayoutForm()
+    if request.method == 'GET':
+        layout = layout_from_row(row)
+        form.fill(layout)
+        form.name.data = row.name
+        return layout_form_page(form, row, layout)
+    if not form.validate_on_submit():
+        return layout_form_page(form, row), 400
+    layout, problems, saved = save_layout(form, row)
+    if saved:
+        flash(_('Layout %(name)s saved.', name=layout.name), 'success')
+        return redirect(url_for('labels.layout_edit', layout_id=row.id))
+    return layout_form_page(form, row, layout, problems), 400 if problems else 200
+
+
+@bp.route('/layouts/<int:layout_id>/delete', methods=['POST'])
+@requires('labels.layouts')
+def layout_delete(layout_id):
+    """Delete an added layout (the built-in ones stay)."""
+    row = campus_layout_row(layout_id)
+    with database.atomic():
+        log_change('delete', row, before=snapshot(row), summary=row.name)
+        row.delete_instance()
+    flash(_('Layout %(name)s deleted.', name=row.name), 'success')
+    return redirect(url_for('labels.layouts'))
