@@ -68,3 +68,7 @@ def select_choices(pairs):
     from wtforms.fields.choices import SelectChoice
     items = pairs.items() if isinstance(pairs, dict) else pairs
     return [SelectChoice(value, label) for value, label in items]
+
+ATTRIBUTE_LABELS = {
+    'note': _l('Note'), 'agent': _l('Extinguishing agent'), 'capacity_kg': _l('Capacity (kg)'),
+}

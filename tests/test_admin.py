@@ -246,3 +246,11 @@ def test_overview_tiles_lead_to_what_needs_attention(as_role, school):
     assert '旧灭火器' in expired and '快到期灭火器' not in expired and '已过期' in expired
     soon = manager.get(links['30天内到期'].replace('&amp;', '&')).get_data(as_text=True)
     assert '快到期灭火器' in soon and '旧灭火器' not in soon
+
+
+def test_asset_page_shows_its_extra_facts(as_role, school):
+    with database.connection_context():
+        item = Item.create(campus=school['campus'], place=school['room'], kind='fire_extinguisher', name='灭火器',
+                           attributes={'agent': '干粉', 'capacity_kg': 4, 'note': '走廊东侧'})
+    html = as_role('viewer').get(f'/admin/items/{item.id}').get_data(as_text=True)
+    assert '走廊东侧' in html and '干粉' in html and '灭火剂' in html
