@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import Length, ValidationError
 
 from .auth import PUBLIC, can, requires
 from .labels.lifecycle import LabelChangeRefused, attach, current_tag
@@ -51,7 +51,7 @@ def staff_of(tag):
 
 class AttachForm(FlaskForm):
     place_id = SelectField(_l('A place'), coerce=int, default=0)
-    asset_number = StringField(_l('Or an asset, by its asset number'), validators=[Optional(), Length(max=50)])
+    asset_number = StringField(_l('Or an asset, by its asset number'), validators=[Length(max=50)])
     retire_others = BooleanField(_l('It replaces a torn or lost label: retire the old label of this place or asset'))
 
     def __init__(self, *args, campus=None, **kwargs):
@@ -89,8 +89,8 @@ def tag_page(tag, form=None, status=200):
                            staff=staff, current=current, current_target=current_target, form=form), status
 
 
-@bp.route('/t/<token>')
 @bp.route('/T/<token>')
+@bp.route('/t/<token>')  # registered first: url_for builds /t/
 @requires(PUBLIC)
 def tag(token):
     """What this label is: the object, where it is, which campus; or that it was replaced or is not in use yet."""
@@ -123,8 +123,8 @@ def tag_attach(token):
     return redirect(url_for('scan.tag', token=found.token))
 
 
-@bp.route('/t/')
 @bp.route('/code')
+@bp.route('/t/')
 @requires(PUBLIC)
 def code():
     """Type the code printed under a torn QR code to open its label."""
