@@ -126,9 +126,9 @@ def register_request_hooks(app):
 
 def register_blueprints(app):
     """One blueprint per user task."""
-    from . import admin, auth, home, importer, photos, places, scan, users
+    from . import admin, auth, checklist_editor, home, importer, photos, places, scan, users
     from .labels import views as label_views
-    for module in (auth, home, admin, places, users, importer, photos, label_views, scan):
+    for module in (auth, home, admin, places, users, importer, photos, label_views, scan, checklist_editor):
         app.register_blueprint(module.bp)
 
 

@@ -32,6 +32,13 @@ PERMISSIONS = {
     'admin.users': {'admin'},                            # accounts and roles
     'admin.campus': {'admin'},                           # campus settings
     'photos.view': set(ALL_ROLES),                       # photos of records on one's own campus
+    'checklists.edit': {'admin', 'manager'},             # edit checklists (each save is a new version)
+    'scan.clean': {'admin', 'manager', 'janitor'},       # sign off a cleaning at a label
+    'scan.inspect': {'admin', 'manager'},                # run an inspection checklist at a label
+    'scan.canteen': {'admin', 'manager', 'canteen'},     # canteen records (disinfection) at a label
+    'scan.use': {'admin', 'manager', 'teacher'},         # function-room use form at a label
+    'scan.report': set(ALL_ROLES),                       # report damage at a label (signed in)
+    'scan.history': set(ALL_ROLES),                      # the last records at a label
     'labels.print': {'admin', 'manager'},                # print, reprint, pre-print and attach QR labels
     'labels.layouts': {'admin'},                         # add and edit label layouts
 }

@@ -226,6 +226,10 @@ class Record(BaseModel):
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
     accuracy = FloatField(null=True)
+    client_address = CharField(max_length=64, default='')  # anonymous reports are rate-limited by it
+
+    class Meta:
+        indexes = ((('client_address', 'created_at'), False),)
 
 
 class WorkOrder(BaseModel):

@@ -86,16 +86,31 @@ def write_once(path, data):
     os.replace(temporary, path)
 
 
+class PreparedPhoto:
+    """A validated, cleaned photo not yet stored: JPEG bytes of the photo and its thumbnail."""
+
+    def __init__(self, image):
+        self.data, (self.width, self.height) = encode_jpeg(image, LONG_SIDE)
+        self.thumb, _size = encode_jpeg(image, THUMB_SIDE)
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+
+def prepare_photo(file_storage):
+    """Check and clean an upload before anything is saved; raises PhotoError with the reason."""
+    return PreparedPhoto(decode_photo(read_upload(file_storage)))
+
+
+def save_photo(prepared, campus, user=None, **links):
+    """Write a prepared photo's files and its Photo row (record= or event= in links)."""
+    write_once(photo_file(prepared.sha256), prepared.data)
+    write_once(photo_file(prepared.sha256, thumbnail=True), prepared.thumb)
+    return Photo.create(campus=campus, sha256=prepared.sha256, content_type='image/jpeg', width=prepared.width,
+                        height=prepared.height, size=len(prepared.data), uploaded_by=user, **links)
+
+
 def store_photo(file_storage, campus, user=None, **links):
     """Validate, clean and keep an uploaded photo; returns the Photo row (record= or event= in links)."""
-    image = decode_photo(read_upload(file_storage))
-    data, (width, height) = encode_jpeg(image, LONG_SIDE)
-    thumb, _size = encode_jpeg(image, THUMB_SIDE)
-    sha256 = hashlib.sha256(data).hexdigest()
-    write_once(photo_file(sha256), data)
-    write_once(photo_file(sha256, thumbnail=True), thumb)
-    return Photo.create(campus=campus, sha256=sha256, content_type='image/jpeg', width=width, height=height,
-                        size=len(data), uploaded_by=user, **links)
+    return save_photo(prepare_photo(file_storage), campus, user, **links)
 
 
 def serve(photo_id, thumbnail):

@@ -1,0 +1,166 @@
+"""Checklists: versioned forms per kind of place or item and activity, and the answers people give."""
+import datetime
+from dataclasses import dataclass, field
+
+from flask_babel import gettext as _, lazy_gettext as _l
+from .db import database
+from .models import ChecklistItem, ChecklistTemplate
+
+ITEM_TYPES = {
+    'pass_fail': _l('Pass / fail'), 'number': _l('Number'), 'choice': _l('Choice'),
+    'text': _l('Text'), 'photo': _l('Photo'),
+}
+ACTIVITY_LABELS = {
+    'cleaning': _l('Cleaning'), 'inspection': _l('Inspection'), 'canteen': _l('Canteen record'),
+    'use': _l('Function room use'),
+}
+# Kinds that share another kind's checklist when they have none of their own.
+KIND_FALLBACK = {'lab': 'function_room', 'hydrant': 'fire_extinguisher'}
+
+
+def active_template(campus, kind, activity):
+    """The checklist in force for a kind and activity: the campus's own version, else the built-in one."""
+    for target in (kind, KIND_FALLBACK.get(kind)):
+        if target is None:
+            continue
+        found = (ChecklistTemplate.select()
+                 .where((ChecklistTemplate.target_kind == target) & (ChecklistTemplate.activity == activity)
+                        & ChecklistTemplate.active
+                        & ((ChecklistTemplate.campus == campus) | ChecklistTemplate.campus.is_null()))
+                 .order_by(ChecklistTemplate.campus.is_null(), ChecklistTemplate.version.desc()).first())
+        if found:
+            return found
+    return None
+
+
+def activities_for(campus, kind):
+    """The activities that have a checklist for this kind, e.g. {'cleaning', 'inspection'}."""
+    kinds = [kind] + ([KIND_FALLBACK[kind]] if kind in KIND_FALLBACK else [])
+    rows = (ChecklistTemplate.select(ChecklistTemplate.activity).distinct()
+            .where(ChecklistTemplate.target_kind.in_(kinds) & ChecklistTemplate.active
+                   & ((ChecklistTemplate.campus == campus) | ChecklistTemplate.campus.is_null())))
+    return {row.activity for row in rows}
+
+
+def questions(template):
+    """The template's items in order."""
+    return list(template.items.order_by(ChecklistItem.position, ChecklistItem.id))
+
+
+@dataclass
+class Answers:
+    """The outcome of checking a submitted checklist."""
+    values: dict = field(default_factory=dict)      # str(item id) -> answer as stored
+    errors: dict = field(default_factory=dict)      # str(item id) -> message for the person
+    failed: list = field(default_factory=list)      # items answered "fail" or out of bounds
+    hazards: list = field(default_factory=list)     # failed items marked as a safety hazard
+    photo_items: list = field(default_factory=list)  # photo questions with a file to store
+
+    @property
+    def ok(self):
+        return not self.errors
+
+
+def check_answers(items, form, files):
+    """Validate a submitted checklist (form fields q<id>, hazard<id>, file q<id>) against its items."""
+    result = Answers()
+    for item in items:
+        key = str(item.id)
+        raw = (form.get(f'q{item.id}') or '').strip()
+        if item.item_type == 'photo':
+            upload = files.get(f'q{item.id}')
+            if upload and upload.filename:
+                result.photo_items.append((item, upload))
+            elif item.required:
+                result.errors[key] = _('Please add a photo.')
+            continue
+        if not raw:
+            if item.required:
+                result.errors[key] = _('Please answer this.')
+            continue
+        if item.item_type == 'pass_fail':
+            if raw not in ('pass', 'fail'):
+                result.errors[key] = _('Please choose pass or fail.')
+                continue
+            result.values[key] = raw
+            failed = raw == 'fail'
+        elif item.item_type == 'number':
+            try:
+                number = float(raw.replace(',', '.'))
+            except ValueError:
+                result.errors[key] = _('Please enter a number.')
+                continue
+            result.values[key] = number
+            failed = ((item.min_value is not None and number < item.min_value)
+                      or (item.max_value is not None and number > item.max_value))
+        elif item.item_type == 'choice':
+            if raw not in (item.choices or []):
+                result.errors[key] = _('Please choose one of the options.')
+                continue
+            result.values[key] = raw
+            failed = False
+        else:
+            result.values[key] = raw[:1000]
+            failed = False
+        if failed:
+            result.failed.append(item)
+            if form.get(f'hazard{item.id}'):
+                result.hazards.append(item)
+    return result
+
+
+def failure_summary(items, answers):
+    """One line per failed item, for a work order's description."""
+    lines = []
+    for item in items:
+        value = answers.get(str(item.id))
+        unit = f' {item.unit}' if item.unit else ''
+        shown = _('fail') if value == 'fail' else f'{value:g}{unit}' if isinstance(value, float) else value
+        lines.append(f'{item.label}: {shown}')
+    return '\n'.join(lines)
+
+
+def revise_template(campus, base, rows, name=None):
+    """Save an edited checklist as a new version of the campus's own copy; old records keep theirs.
+
+    rows: [{'label', 'item_type', 'required', 'min_value', 'max_value', 'unit', 'choices'}] in order.
+    """
+    with database.atomic():
+        previous = (ChecklistTemplate.select()
+                    .where((ChecklistTemplate.target_kind == base.target_kind)
+                           & (ChecklistTemplate.activity == base.activity) & ChecklistTemplate.active
+                           & ((ChecklistTemplate.campus == campus) | ChecklistTemplate.campus.is_null())))
+        version = max([t.version for t in previous] + [base.version]) + 1
+        (ChecklistTemplate.update(active=False)
+         .where((ChecklistTemplate.campus == campus) & (ChecklistTemplate.target_kind == base.target_kind)
+                & (ChecklistTemplate.activity == base.activity)).execute())
+        template = ChecklistTemplate.create(campus=campus, target_kind=base.target_kind, activity=base.activity,
+                                            name=name or base.name, version=version)
+        for position, row in enumerate(rows):
+            ChecklistItem.create(template=template, position=position, **row)
+    return template
+
+
+def campus_templates(campus):
+    """The checklists in force on a campus, one per (kind, activity), built-in or the campus's own."""
+    rows = (ChecklistTemplate.select()
+            .where(ChecklistTemplate.active & ((ChecklistTemplate.campus == campus)
+                                               | ChecklistTemplate.campus.is_null())))
+    chosen = {}
+    for template in rows:
+        key = (template.target_kind, template.activity)
+        mine = template.campus_id is not None
+        if key not in chosen or (mine and chosen[key].campus_id is None) or \
+                (mine == (chosen[key].campus_id is not None) and template.version > chosen[key].version):
+            chosen[key] = template
+    return sorted(chosen.values(), key=lambda t: (t.target_kind, t.activity))
+
+
+def expiry_note(item, today=None):
+    """A line about an item's expiry date for the fire-extinguisher check, or ''."""
+    if not getattr(item, 'expires_on', None):
+        return ''
+    today = today or datetime.date.today()
+    if item.expires_on < today:
+        return _('Expired on %(date)s — refill or replace it.', date=item.expires_on.isoformat())
+    return _('Valid until %(date)s.', date=item.expires_on.isoformat())
