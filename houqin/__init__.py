@@ -42,6 +42,8 @@ def create_app(test_config=None):
     app.cli.add_command(houqin_cli)
     from . import templating
     templating.init_app(app)
+    from . import notify
+    notify.init_app(app)
     return app
 
 
@@ -129,6 +131,10 @@ def register_blueprints(app):
     from . import admin, auth, checklist_editor, home, importer, photos, places, scan, users
     from .labels import views as label_views
     for module in (auth, home, admin, places, users, importer, photos, label_views, scan, checklist_editor):
+        app.register_blueprint(module.bp)
+
+    from .repairs import channels as repair_channels, views as repair_views
+    for module in (repair_views, repair_channels):
         app.register_blueprint(module.bp)
 
 

@@ -41,6 +41,12 @@ PERMISSIONS = {
     'scan.history': set(ALL_ROLES),                      # the last records at a label
     'labels.print': {'admin', 'manager'},                # print, reprint, pre-print and attach QR labels
     'labels.layouts': {'admin'},                         # add and edit label layouts
+    'repairs.report': set(ALL_ROLES),                    # report a problem (报修), 我的报修, verify one's own repairs
+    'repairs.work': {'repair'},                          # 我的工单: accept, start and finish repair jobs
+    'repairs.view': {'admin', 'manager', 'viewer'},      # the repair board, every order, the ledger and counts
+    'repairs.manage': {'admin', 'manager'},              # assign (also in bulk), reject, merge, close, compensation
+    'repairs.configure': {'admin'},                      # categories' default assignees, due hours by priority
+    'notify.configure': {'admin'},                       # notification channels (webhooks, e-mail), test messages
 }
 
 

@@ -11,9 +11,11 @@ from flask.cli import AppGroup
 from . import db
 from .labels.cli import labels_command
 from .models import Campus, Membership, ROLES, User
+from .notify import notify_command
 
 houqin_cli = AppGroup('houqin', help='School logistics: set-up and maintenance commands.')
 houqin_cli.add_command(labels_command)
+houqin_cli.add_command(notify_command)
 
 
 @houqin_cli.command('init')

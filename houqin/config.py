@@ -2,6 +2,11 @@
 import os
 import secrets
 
+
+def flag(text):
+    """A yes/no setting from text: 1, true, yes or on mean yes."""
+    return str(text).strip().lower() in ('1', 'true', 'yes', 'on')
+
 # name: (default, kind, description) — the README's settings table is checked against this.
 SETTINGS = {
     'ENV': ('development', str, 'development or production; unset, a start under gunicorn counts as production'),
@@ -17,6 +22,14 @@ SETTINGS = {
     'UPLOAD_MAX_MB': (10, int, 'largest accepted upload (photos, import files)'),
     'PHOTO_DIR': (None, str, 'where photos are stored (outside the web root); default instance/photos'),
     'LABEL_FONT': (None, str, 'font file for Chinese text on PDF/PNG labels ("path" or "path.ttc#N"); default: a system CJK font'),
+    'NOTIFY_AFTER_REQUESTS': (True, flag, 'deliver notifications from a background thread after requests; off when `flask houqin notify` runs'),
+    'NOTIFY_TIMEOUT': (10, int, 'seconds any one webhook or SMTP call may take before it counts as failed'),
+    'SMTP_HOST': (None, str, 'SMTP server for e-mail notifications; unset, e-mail channels fail with a message saying so'),
+    'SMTP_PORT': (None, int, 'SMTP port; default 465 with SMTP_SECURITY=ssl, else 25'),
+    'SMTP_SECURITY': ('none', str, 'none, starttls or ssl'),
+    'SMTP_USER': (None, str, 'SMTP log-in name, if the server needs one'),
+    'SMTP_PASSWORD': (None, str, 'SMTP password'),
+    'SMTP_FROM': (None, str, 'sender address of notification e-mails; default houqin@SMTP_HOST'),
 }
 
 

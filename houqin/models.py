@@ -5,7 +5,7 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from peewee import (
-    AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, FloatField,
+    AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, DeferredForeignKey, FloatField,
     ForeignKeyField, IntegerField, Model, TextField, fn,
 )
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -260,6 +260,7 @@ class WorkOrder(BaseModel):
     created_at = DateTimeField(default=utcnow)
     updated_at = DateTimeField(default=utcnow)
     closed_at = DateTimeField(null=True)
+    overdue_notified_at = DateTimeField(null=True)  # the overdue notice goes out once per due time
 
     class Meta:
         indexes = ((('campus', 'year', 'sequence'), True), (('campus', 'status'), False))
@@ -360,6 +361,11 @@ class Outbox(BaseModel):
     locked_until = DateTimeField(null=True)
     sent_at = DateTimeField(null=True, index=True)
     created_at = DateTimeField(default=utcnow)
+    target = DeferredForeignKey('NotificationChannel', null=True, backref='outbox', on_delete='CASCADE')
+    topic = CharField(max_length=20, default='')  # hazard, reported, overdue, done, test
+    order = ForeignKeyField(WorkOrder, null=True, backref='notifications', on_delete='SET NULL')
+    claimed_by = CharField(max_length=32, null=True)  # the delivery worker holding locked_until
+    attempt_log = JSONField(default=list)  # [{"at": ISO time, "error": "..." or ""}], one per attempt
 
 
 class AuditLog(BaseModel):
@@ -397,9 +403,60 @@ class LabelLayout(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
+class RepairCategory(BaseModel):
+    """A repair category on one campus and who receives its new orders (keys: houqin.repairs.workflow)."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='repair_categories', on_delete='CASCADE')
+    key = CharField(max_length=20)
+    assignee = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'key'), True),)
+
+
+class RepairSettings(BaseModel):
+    """Hours from report to due, by priority, for one campus (a hazard is urgent)."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, unique=True, on_delete='CASCADE')
+    urgent_hours = IntegerField(default=4)
+    high_hours = IntegerField(default=24)
+    normal_hours = IntegerField(default=72)
+    low_hours = IntegerField(default=168)
+    updated_at = DateTimeField(default=utcnow)
+
+
+class WorkOrderCounter(BaseModel):
+    """The last work-order number given out on a campus in a year."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    year = IntegerField()
+    last = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((('campus', 'year'), True),)
+
+
+class NotificationChannel(BaseModel):
+    """Where a campus's notifications go: a group robot webhook, a JSON webhook or e-mail addresses."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='channels', on_delete='CASCADE')
+    name = CharField(max_length=60)
+    kind = CharField(max_length=10)  # wecom, dingtalk, feishu, webhook, email
+    url = CharField(max_length=500, default='')
+    secret = CharField(max_length=200, default='')  # DingTalk / Feishu signing secret
+    addresses = CharField(max_length=500, default='')  # e-mail: comma-separated
+    audience = CharField(max_length=10, default='managers')  # managers, repair, staff, person
+    user = ForeignKeyField(User, null=True, on_delete='CASCADE')  # audience 'person'
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    updated_at = DateTimeField(default=utcnow)
+
+
 MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
           Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
-          AuditLog, LabelLayout]
+          AuditLog, LabelLayout,
+          RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
 
 __all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
                                           'ITEM_STATUSES', 'ROLES']

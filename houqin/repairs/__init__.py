@@ -1,0 +1,1 @@
+"""Repairs: work orders from report to verified close (workflow.py), their pages (views.py), counts (stats.py)."""
