@@ -133,6 +133,9 @@ def register_blueprints(app):
     for module in (auth, home, admin, places, users, importer, photos, label_views, scan, checklist_editor):
         app.register_blueprint(module.bp)
 
+    from .patrol import report_views, route_views, views as patrol_views
+    for module in (patrol_views, route_views, report_views):
+        app.register_blueprint(module.bp)
     from .repairs import channels as repair_channels, views as repair_views
     for module in (repair_views, repair_channels):
         app.register_blueprint(module.bp)

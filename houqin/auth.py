@@ -47,6 +47,10 @@ PERMISSIONS = {
     'repairs.manage': {'admin', 'manager'},              # assign (also in bulk), reject, merge, close, compensation
     'repairs.configure': {'admin'},                      # categories' default assignees, due hours by priority
     'notify.configure': {'admin'},                       # notification channels (webhooks, e-mail), test messages
+    'patrol.scan': {'guard'},                            # a checkpoint scan records itself; anomalies
+    'patrol.duty': {'admin', 'manager', 'guard'},        # tonight's rounds and the duty log (值班记录)
+    'patrol.manage': {'admin', 'manager'},               # patrol routes, rounds, holidays, checkpoint labels
+    'patrol.reports': {'admin', 'manager', 'viewer'},    # patrol reports per night and guard, duty sheets
 }
 
 

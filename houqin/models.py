@@ -69,6 +69,10 @@ class Place(BaseModel):
     position = IntegerField(default=0)
     note = TextField(default='')
     created_at = DateTimeField(default=utcnow)
+    # Where a patrol checkpoint is (browser location, WGS-84) and how accurate that fix was, in metres.
+    latitude = FloatField(null=True)
+    longitude = FloatField(null=True)
+    location_accuracy = FloatField(null=True)
 
     class Meta:
         indexes = ((('campus', 'code'), True), (('campus', 'parent', 'position'), False))
@@ -320,10 +324,14 @@ class Route(BaseModel):
     name = CharField(max_length=100)
     shift_start = CharField(max_length=5, default='22:00')
     shift_end = CharField(max_length=5, default='06:00')
-    rounds = JSONField(default=list)
+    rounds = JSONField(default=list)  # fixed start times ["22:00", "01:00"]; empty: every every_minutes
     grace_minutes = IntegerField(default=15)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    every_minutes = IntegerField(default=120)
+    # Rounds on holidays and school breaks (节假日值班护校): {"shift_start", "shift_end", "rounds",
+    # "every_minutes", "grace_minutes", "weekdays": [5, 6]}; null: holidays keep the normal rounds.
+    holiday_plan = JSONField(null=True)
 
 
 class RouteStop(BaseModel):
@@ -345,6 +353,13 @@ class PatrolRun(BaseModel):
     status = CharField(max_length=12, default='open')  # open, complete, incomplete, missed
     result = JSONField(default=dict)
     created_at = DateTimeField(default=utcnow)
+    night = DateField(null=True, index=True)  # the campus-local date the shift started
+    round_index = IntegerField(default=0)
+    holiday = BooleanField(default=False)
+    evaluated_at = DateTimeField(null=True)  # missed checkpoints computed and notified, once
+
+    class Meta:
+        indexes = ((('route', 'round_start'), True),)
 
 
 class Outbox(BaseModel):
@@ -460,3 +475,53 @@ MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTem
 
 __all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
                                           'ITEM_STATUSES', 'ROLES']
+
+
+# Night patrol (houqin/patrol/): holidays, checkpoint scans, the duty log.
+
+class Holiday(BaseModel):
+    """A holiday or school break: patrol routes run their holiday rounds (节假日值班护校) on these nights."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='holidays', on_delete='CASCADE')
+    name = CharField(max_length=60)
+    starts_on = DateField()
+    ends_on = DateField()
+    created_at = DateTimeField(default=utcnow)
+
+
+class PatrolScan(BaseModel):
+    """A guard's scan of a checkpoint label: in a round (run and stop set) or outside any round."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    route = ForeignKeyField(Route, null=True, backref='scans', on_delete='SET NULL')
+    stop = ForeignKeyField(RouteStop, null=True, backref='scans', on_delete='SET NULL')
+    run = ForeignKeyField(PatrolRun, null=True, backref='scans', on_delete='SET NULL')
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    record = ForeignKeyField(Record, unique=True, on_delete='CASCADE')  # the plain patrol record; its location
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+    client_time = DateTimeField(null=True)
+    out_of_order = BooleanField(default=False)
+    late = BooleanField(default=False)
+    flags = JSONField(default=list)  # [{"code": "burst", ...}]: shown with the scan, never dropped
+    anomalies = JSONField(default=list)  # [{"kind": "door_unlocked", "record": id, "order": id or null}]
+
+    class Meta:
+        indexes = ((('user', 'created_at'), False), (('campus', 'created_at'), False))
+
+
+class DutyLog(BaseModel):
+    """One entry of the duty log (值班记录): taking over, handing over, an incident, a note."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='duty_log', on_delete='CASCADE')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    kind = CharField(max_length=12)  # start, handover, incident, note
+    body = TextField(default='')
+    for_next_shift = BooleanField(default=False)
+    night = DateField(index=True)
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+
+
+MODELS.extend([Holiday, PatrolScan, DutyLog])
+__all__ += ['Holiday', 'PatrolScan', 'DutyLog']

@@ -22,6 +22,7 @@ def sample_args(school):
         Membership.create(user=sample, campus=school['campus'], role='viewer')
         layout = LabelLayout.create(campus=school['campus'], name='Sample', page_width=210, page_height=297,
                                     label_width=70, label_height=37, columns=3, rows=8)
+        patrol = patrol_samples(school)
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -30,7 +31,23 @@ def sample_args(school):
         'filename': 'app.css',
         'photo_id': 1,
         'layout_id': layout.id,
+        **patrol,
     }
+
+
+def patrol_samples(school):
+    """A patrol route with a stop, a guard's scan at it and a holiday, for the patrol pages' URL arguments."""
+    import datetime
+    from houqin.models import Holiday, PatrolScan, Record, Route, RouteStop, Tag
+    campus, guard = school['campus'], school['users']['guard']
+    route = Route.create(campus=campus, name='Sample route')
+    stop = RouteStop.create(route=route, place=school['room'], position=0)
+    record = Record.create(uuid='00000000-0000-4000-8000-000000000001', campus=campus, place=school['room'],
+                           tag=Tag.get(Tag.token == 'ABCDEFGH12'), activity='patrol', user=guard)
+    scan = PatrolScan.create(campus=campus, route=route, stop=stop, place=school['room'], record=record, user=guard)
+    holiday = Holiday.create(campus=campus, name='Sample holiday', starts_on=datetime.date(2026, 10, 1),
+                             ends_on=datetime.date(2026, 10, 7))
+    return {'route_id': route.id, 'stop_id': stop.id, 'scan_id': scan.id, 'holiday_id': holiday.id}
 
 
 def routes(app):
