@@ -19,6 +19,7 @@ SETTINGS = {
     'LOGIN_MAX_FAILURES_PER_USER': (5, int, 'failed log-ins per username within the window before it is paused'),
     'LOGIN_MAX_FAILURES_PER_ADDRESS': (20, int, 'failed log-ins per client address within the window before it is paused'),
     'LOGIN_WINDOW_MINUTES': (15, int, 'the throttling window for failed log-ins'),
+    'ANONYMOUS_REPORTS_PER_HOUR': (5, int, 'problem reports one client address may send without logging in, per hour'),
     'UPLOAD_MAX_MB': (10, int, 'largest accepted upload (photos, import files)'),
     'PHOTO_DIR': (None, str, 'where photos are stored (outside the web root); default instance/photos'),
     'LABEL_FONT': (None, str, 'font file for Chinese text on PDF/PNG labels ("path" or "path.ttc#N"); default: a system CJK font'),

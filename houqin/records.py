@@ -5,11 +5,8 @@ import uuid as uuid_module
 from peewee import JOIN, IntegrityError
 
 from .db import database
-from .models import Record, User, WorkOrder, utcnow
+from .models import Record, User, utcnow
 from .photos import save_photo
-
-OPEN_ORDER_STATUSES = ('reported', 'accepted', 'in_progress', 'done', 'reopened')
-
 
 class DuplicateSubmission(Exception):
     """The submission id belongs to another label or campus: a client bug or a forgery."""
@@ -86,14 +83,6 @@ def recent_records(place=None, item=None, limit=10):
     where = (Record.item == item) if item is not None else ((Record.place == place) & Record.item.is_null())
     return list(Record.select(Record, User).join(User, JOIN.LEFT_OUTER, on=(Record.user == User.id))
                 .where(where).order_by(Record.created_at.desc(), Record.id.desc()).limit(limit))
-
-
-def open_orders(place=None, item=None):
-    """Open work orders on exactly this asset, or on this place itself."""
-    where = (WorkOrder.item == item) if item is not None else \
-        ((WorkOrder.place == place) & WorkOrder.item.is_null())
-    return list(WorkOrder.select().where(where & WorkOrder.status.in_(OPEN_ORDER_STATUSES))
-                .order_by(WorkOrder.created_at.desc()))
 
 
 def anonymous_reports_since(address, minutes=60):
