@@ -321,3 +321,28 @@ def test_scan_page_policy_allows_only_its_own_inline_style(client, labels):
     import hashlib
     style = re.search(r'<style>(.*?)</style>', response.get_data(as_text=True), re.S).group(1)
     assert base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() in csp
+
+
+def test_every_role_on_every_kind_of_label(app, school, labels):
+    """Every role and an anonymous visitor open every kind of label: a page, never an error."""
+    from conftest import login
+    from houqin.models import ROLES
+    with database.connection_context():
+        for kind in ('dormitory', 'gate', 'office', 'lab', 'corridor', 'stairwell', 'playground', 'storeroom'):
+            place = Place.create(campus=school['campus'], parent=school['floor'], name=f'{kind} 1', kind=kind)
+            labels[kind] = f'P{len(labels):09d}'
+            Tag.create(token=labels[kind], campus=school['campus'], place=place)
+        for kind in ('projector', 'light', 'hydrant', 'camera', 'door', 'window', 'air_conditioner'):
+            item = Item.create(campus=school['campus'], place=school['room'], name=f'{kind} 1', kind=kind)
+            labels[kind] = f'K{len(labels):09d}'
+            Tag.create(token=labels[kind], campus=school['campus'], item=item)
+    viewers = {'anonymous': app.test_client()}
+    for role in ROLES:
+        viewers[role] = app.test_client()
+        login(viewers[role], role)
+    for role, viewer in viewers.items():
+        for kind, token in labels.items():
+            response = viewer.get(f'/t/{token}')
+            assert response.status_code == 200, (role, kind, response.status_code)
+            html = response.get_data(as_text=True)
+            assert ('最近记录' in html) == (role != 'anonymous'), (role, kind)
