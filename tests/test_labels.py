@@ -83,6 +83,14 @@ def test_lines_never_start_with_closing_punctuation_and_paths_break_between_leve
     assert fitted.lines == ('教学楼 › 一楼 ›', '一年级(1)班')
 
 
+def test_names_break_at_spaces_before_inside_words(font):
+    fitted = fit_text('干粉灭火器 4kg MHQ-0001', 18.5, 15, 6, 2, 3, font.width)
+    assert fitted.lines == ('干粉灭火器', '4kg', 'MHQ-0001')
+    # No space to break at: the line breaks between Chinese characters, and no line is a lone character.
+    lines = fit_text('三年级二班教室北侧', 12, 15, 6, 2, 3, font.width).lines
+    assert len(lines) > 1 and all(len(line) > 1 for line in lines)
+
+
 def test_text_never_overflows_its_box(font):
     rng = random.Random(7)
     alphabet = '教学楼综合一二三楼男女厕所灭火器消防栓(1)班 ABC-0123456789'

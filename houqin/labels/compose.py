@@ -120,13 +120,18 @@ def break_units(text, keep_levels=True):
     return units
 
 
-def wrap(text, width, size, measure, break_words=True):
-    """Greedy line breaking at CJK characters and between words; a word wider than a line breaks anywhere.
+def wrap(text, width, size, measure, mode='chars'):
+    """Greedy line breaking; `mode` says where a line may break.
 
-    With break_words=False, None when a word is wider than a line.
+    'words': only at spaces (and between the levels of a location); 'units': also between CJK
+    characters; 'chars': also inside a word too wide for a line. None when a piece does not fit.
     """
+    if mode == 'words' and ' › ' not in text:
+        units = [' ' if piece.isspace() else piece for piece in re.split(r'(\s+)', text) if piece]
+    else:
+        units = break_units(text, keep_levels=mode != 'chars')
     lines, current = [], ''
-    for unit in break_units(text, keep_levels=not break_words):
+    for unit in units:
         if measure((current + unit).strip(), size) <= width:
             current += unit
             continue
@@ -134,7 +139,7 @@ def wrap(text, width, size, measure, break_words=True):
             lines.append(current.strip())
         current = unit.lstrip()
         if measure(current, size) > width:
-            if not break_words:
+            if mode != 'chars':
                 return None
             current = ''
             for char in unit.strip():
@@ -189,14 +194,16 @@ def fit_text(text, width, height, largest, smallest, max_lines, measure):
     for size in sizes:
         if size >= floor and measure(text, size) <= width:
             return done(size, [text])
-    # Wrap: the fewest lines first while the text stays large; then any size down to the smallest.
-    attempts = [(lines, False, floor) for lines in range(2, max_lines + 1)]
-    attempts += [(max_lines, break_words, smallest) for break_words in (False, True)]
-    for most, break_words, lowest in (attempts if max_lines > 1 else ()):
+    # Wrap: at spaces if the text stays large enough; then the fewest lines while the text stays large;
+    # then any size down to the smallest; a word wider than a line breaks only as the last resort.
+    attempts = [(lines, 'words', max(smallest, floor * 0.8)) for lines in range(2, max_lines + 1) if ' ' in text]
+    attempts += [(lines, 'units', floor) for lines in range(2, max_lines + 1)]
+    attempts += [(max_lines, mode, smallest) for mode in ('units', 'chars')]
+    for most, mode, lowest in (attempts if max_lines > 1 else ()):
         for size in sizes:
             if size < lowest:
                 break
-            lines = wrap(text, width, size, measure, break_words)
+            lines = wrap(text, width, size, measure, mode)
             if lines and (len(lines) <= most and len(lines) * size * LINE_HEIGHT <= height + 1e-9
                           and all(measure(line, size) <= width for line in lines)):
                 return done(size, lines, wrapped=len(lines) > 1)
