@@ -25,7 +25,7 @@ CANDIDATES = (
 
 HINT = ('Install a font that covers Chinese (Debian/Ubuntu: apt-get install fonts-wqy-microhei) '
         'or set HOUQIN_LABEL_FONT to the path of a TrueType font (.ttf or .ttc, "path#N" picks face N '
-        'of a collection) that covers Chinese.')
+        'of a collection) that covers Chinese, then restart the app.')
 
 
 class LabelFontError(RuntimeError):
@@ -142,6 +142,16 @@ def find_label_font(setting=None, candidates=None):
     raise LabelFontError('No font covering Chinese was found for printing labels.' + detail + ' ' + HINT)
 
 
+_refusals = {}
+
+
 def label_font(config):
-    """The label font for an app's configuration (cached per setting)."""
-    return find_label_font(config.get('LABEL_FONT') or None)
+    """The label font for an app's configuration; a refusal is remembered too (restart after installing a font)."""
+    setting = config.get('LABEL_FONT') or None
+    if setting in _refusals:
+        raise _refusals[setting]
+    try:
+        return find_label_font(setting)
+    except LabelFontError as exc:
+        _refusals[setting] = exc
+        raise
