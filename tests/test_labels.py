@@ -494,5 +494,7 @@ def test_cli_prints_a_batch_of_blank_labels(app, runner, labelled, tmp_path):
                                  '--out', str(tmp_path / 'blank.pdf')])
     assert result.exit_code == 0, result.output
     assert 'Wrote 30 labels on 1 pages' in result.output
+    words = pdfium.PdfDocument(str(tmp_path / 'blank.pdf'))[0].get_textpage().get_text_range()
+    assert '未启用标签' in words and '测试中心小学' in words
     with db.database.connection_context():
         assert Tag.select().where((Tag.status == 'unclaimed') & Tag.printed_at.is_null(False)).count() == 30
