@@ -12,10 +12,12 @@ from . import db
 from .labels.cli import labels_command
 from .models import Campus, Membership, ROLES, User
 from .notify import notify_command
+from .patrol.cli import patrol_check_command
 
 houqin_cli = AppGroup('houqin', help='School logistics: set-up and maintenance commands.')
 houqin_cli.add_command(labels_command)
 houqin_cli.add_command(notify_command)
+houqin_cli.add_command(patrol_check_command)
 
 
 @houqin_cli.command('init')

@@ -10,6 +10,7 @@ from peewee import chunked
 from . import db
 from .models import (AuditLog, Campus, Item, Membership, Place, Record, Tag, User, WorkOrder, WorkOrderEvent,
                      utcnow)
+from .patrol.demo import build_patrol
 from .tags import new_token
 
 SCHOOL = {'name': '青石镇中心学校', 'code': 'demo', 'timezone': 'Asia/Shanghai', 'allow_anonymous_reports': True}
@@ -33,10 +34,11 @@ COMPOSITE_ROOMS = (  # 综合楼, floor by floor: (name, kind)
     (('图书室', 'function_room'), ('阅览室', 'function_room'), ('心理咨询室', 'function_room')),
 )
 OTHER_PLACES = (  # (name, kind, rooms inside)
-    ('食堂', 'building', (('操作间', 'canteen'), ('餐厅', 'canteen'), ('留样间', 'canteen'), ('食品仓库', 'storeroom'))),
+    ('食堂', 'building', (('操作间', 'canteen'), ('餐厅', 'canteen'), ('留样间', 'canteen'), ('食品仓库', 'storeroom'),
+                        ('食堂后门', 'gate'))),
     ('校门', 'gate', (('门卫室', 'office'),)),
     ('后门', 'gate', ()),
-    ('操场', 'playground', (('体育器材室', 'storeroom'),)),
+    ('操场', 'playground', (('体育器材室', 'storeroom'), ('东侧围墙', 'other'))),  # the wall students climb
     ('配电房', 'other', ()),
     ('水泵房', 'other', ()),
 )
@@ -357,6 +359,7 @@ def load_demo(password='demo1234'):
         tags = build_tags(campus, set_up)
         users = build_accounts(campus, password, set_up)
         record_count = build_history(campus, places, users, tags, rng, now)
+        build_patrol(campus, places, users, now, set_up)  # the night route and six nights of patrol
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',

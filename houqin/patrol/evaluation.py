@@ -110,5 +110,5 @@ def compose_missed(route, run, outcome):
                      _('Scanned %(done)d of %(total)d.', done=len(outcome['done']),
                        total=len(outcome['done']) + len(outcome['missed']))]
         base = current_app.config.get('BASE_URL', '') if has_app_context() else ''
-        lines.append(f'{base}/patrol/reports?night={run.night.isoformat() if run.night else ""}')
+        lines.append(f'{base}/patrol/reports/?night={run.night.isoformat() if run.night else ""}')
     return subject, '\n'.join(lines)

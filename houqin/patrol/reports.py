@@ -148,7 +148,9 @@ def round_report(rnd, run, stops, rows, now):
         status = 'upcoming'
     evaluated = run is not None and run.evaluated_at is not None
     missed = [s for s in stops if s.id in set((run.result or {}).get('missed', []))] if evaluated else []
-    return {'round': rnd, 'run': run, 'status': status, 'scans': rows,
+    notable = any(row.scan.late or row.scan.out_of_order or row.scan.flags for row in rows)
+    return {'round': rnd, 'run': run, 'status': status, 'scans': rows, 'done': sum(1 for s in stops if s.id in first),
+            'notable': notable,
             'stops': [(s, first.get(s.id)) for s in stops], 'missed': missed, 'evaluated': evaluated}
 
 

@@ -1,0 +1,14 @@
+"""`flask houqin patrol-check`: close rounds whose grace has ended (for cron; safe to run any time, and twice)."""
+import click
+
+from .. import db
+
+
+@click.command('patrol-check')
+def patrol_check_command():
+    """Write missed checkpoints of finished patrol rounds and queue the managers' notifications."""
+    from .evaluation import evaluate_due_rounds
+    with db.database.connection_context():
+        runs = evaluate_due_rounds()
+    missed = sum(1 for r in runs if r.status != 'complete')
+    click.echo(f'Evaluated {len(runs)} patrol rounds; {missed} with missed checkpoints.')
