@@ -31,6 +31,8 @@ def sample_args(school):
         'filename': 'app.css',
         'photo_id': 1,
         'layout_id': layout.id,
+        'template_id': 1,
+        'submission_id': '00000000-0000-4000-8000-000000000000',
         **patrol,
     }
 
