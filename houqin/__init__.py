@@ -136,9 +136,8 @@ def register_blueprints(app):
     from .patrol import report_views, route_views, views as patrol_views
     for module in (patrol_views, route_views, report_views):
         app.register_blueprint(module.bp)
-    from .repairs import channels as repair_channels, views as repair_views
-    for module in (repair_views, repair_channels):
-        app.register_blueprint(module.bp)
+    from . import repairs
+    repairs.register(app)
 
 
 def register_error_pages(app):

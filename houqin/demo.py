@@ -8,8 +8,8 @@ from decimal import Decimal
 from peewee import chunked
 
 from . import db
-from .models import (AuditLog, Campus, Item, Membership, Place, Record, Tag, User, WorkOrder, WorkOrderEvent,
-                     utcnow)
+from .models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User, WorkOrder,
+                     WorkOrderCounter, WorkOrderEvent, utcnow)
 from .patrol.demo import build_patrol
 from .tags import new_token
 
@@ -78,38 +78,45 @@ EXTINGUISHER_EXPIRY = (('男生宿舍/三楼', -12), ('配电房', -47), ('水�
 EXTINGUISHER_LIFE = datetime.timedelta(days=5 * 365 + 1)
 
 # Repairs: (days ago, place path or code, item kind, category, priority, hazard, title, description,
-#           reporter (an account's role, or a name for an anonymous report), status now, what the fix was)
+#           reporter (an account's role, or a name for an anonymous report), status now,
+#           the fix: (what was done, cost, parts used as (name, quantity)) or None)
 REPAIRS = (
     (19, '教学楼/二楼/男厕所', None, 'plumbing', 'normal', False, '水龙头漏水',
-     '洗手池左边第二个水龙头关不紧，一直滴水。', 'janitor', 'closed', ('更换水龙头1个，已不漏水。', '35.00')),
+     '洗手池左边第二个水龙头关不紧，一直滴水。', 'janitor', 'closed', ('更换水龙头1个，已不漏水。', '35.00', (('水龙头', 1),))),
+    (17, '302', 'light', 'electrical', 'normal', False, '日光灯闪烁',
+     '教室前排两支日光灯一直闪，学生反映看黑板眼睛不舒服。', 'teacher', 'closed',
+     ('更换灯管2支、启辉器1个。', '28.00', (('灯管', 2), ('启辉器', 1)))),
     (16, TEACHER_ROOM, 'desk', 'furniture', 'normal', False, '课桌桌面开裂',
-     '第三排靠窗的课桌桌面开裂，有毛刺，容易划伤学生。', 'teacher', 'closed', ('更换桌面板，打磨毛刺。', '60.00')),
-    (14, '男生宿舍/一楼/103室', None, 'building', 'normal', False, '宿舍门锁损坏',
-     '103室门锁坏了，钥匙插不进去。夜间巡查时发现。', 'guard', 'closed', ('更换门锁芯1个。', '45.00')),
+     '第三排靠窗的课桌桌面开裂，有毛刺，容易划伤学生。', 'teacher', 'closed',
+     ('更换桌面板，打磨毛刺。', '60.00', (('桌面板', 1), ('螺丝', 4)))),
+    (14, '男生宿舍/一楼/103室', None, 'doors_windows', 'normal', False, '宿舍门锁损坏',
+     '103室门锁坏了，钥匙插不进去。夜间巡查时发现。', 'guard', 'closed', ('更换门锁芯1个。', '45.00', (('锁芯', 1),))),
     (11, '女生宿舍/二楼/卫生间', None, 'plumbing', 'high', False, '地漏堵塞',
-     '卫生间地漏堵塞，地面积水，学生容易滑倒。', 'janitor', 'done', ('疏通地漏，清理头发杂物。', None)),
-    (9, '208', 'projector', 'equipment', 'normal', False, '投影仪无信号',
+     '卫生间地漏堵塞，地面积水，学生容易滑倒。', 'janitor', 'done', ('疏通地漏，清理头发杂物。', None, ())),
+    (9, '208', 'projector', 'it_av', 'normal', False, '投影仪无信号',
      '投影仪开机后显示无信号，换了视频线也不行。', '数学 黄老师', 'in_progress', None),
     (6, '104', 'light', 'electrical', 'normal', False, '日光灯不亮',
      '教室后排两支日光灯不亮，还有一支一直闪。', '一年级(4)班 吴老师', 'accepted', None),
-    (4, '校门', 'camera', 'equipment', 'normal', False, '监控画面模糊',
+    (2, '校门', 'camera', 'it_av', 'high', False, '监控画面模糊',
      '校门口监控摄像头画面模糊，晚上看不清来人。', 'guard', 'in_progress', None),
-    (2, '综合楼/三楼', None, 'building', 'urgent', True, '楼梯扶手松动',
-     '三楼到四楼的楼梯扶手松动，一推就晃，学生上下楼有危险。', 'viewer', 'reported', None),
-    (1, '食堂/餐厅', None, 'building', 'normal', False, '窗户玻璃破裂',
+    (1, '食堂/餐厅', None, 'doors_windows', 'normal', False, '窗户玻璃破裂',
      '餐厅东侧第二扇窗户玻璃裂了一道缝。', '学生家长 刘女士', 'reported', None),
+    (0, '综合楼/三楼', None, 'building', 'urgent', True, '楼梯扶手松动',
+     '三楼到四楼的楼梯扶手松动，一推就晃，学生上下楼有危险。', 'viewer', 'reported', None),
     (0, '教学楼/四楼', 'water_dispenser', 'electrical', 'normal', False, '饮水机不出热水',
      '四楼饮水机加热灯不亮，一直没有热水。', 'teacher', 'reported', None),
 )
-FLOW = ('reported', 'accepted', 'in_progress', 'done', 'closed')
-STEPS = {  # status reached: (action, who, minutes after the previous step, note); closing waits a night
+# Who pays for damage a pupil caused (公物损坏赔偿): title -> (liable party, amount).
+COMPENSATION = {'课桌桌面开裂': ('三年级(5)班 学生（家长已确认）', '60.00')}
+FLOW = ('reported', 'accepted', 'in_progress', 'done', 'verified', 'closed')
+STEPS = {  # status reached: (action, who, minutes after the previous step, note); checks wait a night
     'reported': ('report', None, (0, 0), ''),
     'accepted': ('accept', 'repair', (15, 60), '已接单'),
     'in_progress': ('start', 'repair', (20, 120), '到现场维修'),
     'done': ('finish', 'repair', (30, 90), None),
+    'verified': ('verify', None, (0, 0), '已修好，谢谢'),
     'closed': ('close', 'manager', (0, 0), '已验收'),
 }
-ITEM_STATUS_FOR = {'reported': 'broken', 'accepted': 'broken', 'in_progress': 'under_repair'}
 CLEANING_ROUNDS = ((6, 40), (11, 50), (16, 40))  # 早 / 中 / 晚 (local time the janitor sets out)
 
 
@@ -284,8 +291,11 @@ def build_history(campus, places, users, tags, rng, now):
 
 
 def build_repairs(campus, places, users, tags, rng, now):
-    """Damage reports and their work orders, every status change an event; items follow the open orders."""
+    """Damage reports and their work orders, every step an event; numbers, due times and items as the app keeps them."""
+    from .repairs.workflow import CATEGORY_LABELS, DEFAULT_DUE_HOURS, follow_item_status
     today, reports = (now + UTC_OFFSET).date(), []
+    for key in CATEGORY_LABELS:  # the electrician gets every category's new orders
+        RepairCategory.create(campus=campus, key=key, assignee=users['repair'])
     for repair in REPAIRS:
         day = today - datetime.timedelta(days=repair[0])
         while day.weekday() >= 5:  # reported on a school day
@@ -304,29 +314,41 @@ def build_repairs(campus, places, users, tags, rng, now):
                                             item=item, outcome='problem', note=text, reporter_name=name))
         year = (reported_at + UTC_OFFSET).year
         sequences[year] += 1
+        done = FLOW.index(status) >= FLOW.index('done')
+        liable, amount = COMPENSATION.get(title, ('', None))
         order = WorkOrder.create(
             campus=campus, year=year, sequence=sequences[year], place=place, item=item, record=report,
             category=category, priority=priority, hazard=hazard, status=status, title=title, description=text,
-            reporter=user, reporter_name=name, assignee=users['repair'] if status != 'reported' else None,
-            cost=Decimal(fix[1]) if status == 'closed' and fix[1] else None,
-            due_at=reported_at + datetime.timedelta(days=1) if hazard else None, created_at=reported_at)
+            reporter=user, reporter_name=name, assignee=users['repair'],
+            cost=Decimal(fix[1]) if done and fix[1] else None, liable_party=liable if done else '',
+            compensation=Decimal(amount) if done and amount else None,
+            due_at=reported_at + datetime.timedelta(hours=DEFAULT_DUE_HOURS[priority]), created_at=reported_at)
         when, previous = reported_at, ''
-        for step in FLOW[:FLOW.index(status) + 1]:
+        steps = [s for s in FLOW[:FLOW.index(status) + 1] if s != 'verified' or user is not None]
+        for step in steps:
             action, who, (low, high), note = STEPS[step]
             when += datetime.timedelta(minutes=rng.randint(low, high))
-            if step == 'closed':  # the logistics head checks the fix the next morning
+            if step in ('verified', 'closed'):  # the reporter and the logistics head look the next morning
                 when = local_time((when + UTC_OFFSET).date() + datetime.timedelta(days=1), 8, rng.randint(0, 59))
             when = min(when, now)
             actor = users[who] if who else user
+            data = {}
+            if step == 'done':
+                data = {'parts': [{'name': n, 'qty': q} for n, q in fix[2]], 'cost': fix[1]}
             WorkOrderEvent.create(order=order, actor=actor, actor_name=actor.display_name if actor else name,
                                   action=action, from_status=previous, to_status=step,
                                   note=text if step == 'reported' else (fix[0] if note is None else note),
-                                  data={'cost': fix[1]} if step == 'done' and fix[1] else {}, created_at=when)
+                                  data=data, created_at=when)
             previous = step
+        if amount and done:
+            WorkOrderEvent.create(order=order, actor=users['manager'], actor_name=users['manager'].display_name,
+                                  action='compensate', from_status=status, to_status=status, created_at=when,
+                                  data={'liable_party': liable, 'compensation': amount})
         order.updated_at, order.closed_at = when, (when if status == 'closed' else None)
         order.save()
-        if item:
-            Item.update(status=ITEM_STATUS_FOR.get(status, 'in_use')).where(Item.id == item.id).execute()
+        follow_item_status(item.id if item else None)
+    for year, last in sequences.items():  # new reports continue the numbering
+        WorkOrderCounter.create(campus=campus, year=year, last=last)
     return len(reports)
 
 

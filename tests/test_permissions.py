@@ -20,6 +20,7 @@ def sample_args(school):
         sample.set_password('sample-pass-1')
         sample.save()
         Membership.create(user=sample, campus=school['campus'], role='viewer')
+        repairs = repair_samples(school)
         layout = LabelLayout.create(campus=school['campus'], name='Sample', page_width=210, page_height=297,
                                     label_width=70, label_height=37, columns=3, rows=8)
         patrol = patrol_samples(school)
@@ -31,6 +32,7 @@ def sample_args(school):
         'filename': 'app.css',
         'photo_id': 1,
         'layout_id': layout.id,
+        **repairs,
         'template_id': 1,
         'submission_id': '00000000-0000-4000-8000-000000000000',
         **patrol,
@@ -140,3 +142,13 @@ def test_csrf_guards_every_post_route(app, school):
         response = client.post(url, data={})
         assert response.status_code == 400, f'{url} accepted a POST without a CSRF token'
         assert re.search('表单已过期|expired', response.get_data(as_text=True))
+
+
+def repair_samples(school):
+    """A work order and a notification channel, for the repair pages' URL arguments."""
+    from houqin.models import NotificationChannel, WorkOrder
+    order = WorkOrder.create(campus=school['campus'], year=2026, sequence=1, place=school['room'], title='Sample',
+                             reporter=school['users']['teacher'])
+    channel = NotificationChannel.create(campus=school['campus'], name='Sample', kind='webhook',
+                                         url='http://127.0.0.1:9/hook', active=False)
+    return {'order_id': order.id, 'secret': order.follow_secret, 'channel_id': channel.id}

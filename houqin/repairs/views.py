@@ -1,4 +1,263 @@
-"""Repair pages: report, 我的报修, 我的工单, the board, one order, the follow link."""
-from flask import Blueprint
+"""Repair pages for people on their phones: report, 我的报修, 我的工单, one order, the anonymous follow link."""
+import datetime
 
-bp = Blueprint('repairs', __name__)
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from peewee import JOIN
+
+from ..auth import PUBLIC, can, requires, safe_next
+from ..models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent, utcnow
+from ..photos import PhotoError, prepare_photo
+from ..places import place_choices, place_paths
+from . import workflow
+from .workflow import (ACTION_LABELS, BUTTON_LABELS, CATEGORY_LABELS, OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS,
+                       WAITING_STATUSES, TransitionRefused, apply_action, is_overdue)
+
+bp = Blueprint('repairs', __name__, url_prefix='/repairs')
+
+MAX_PHOTOS = 4
+LINK_NOTES_PER_HOUR = 10  # information added through one follow link, to keep a leaked link from flooding
+
+
+def follow_path(order):
+    """The secret path where an anonymous reporter follows an order (no log-in)."""
+    return url_for('repairs.follow', secret=order.follow_secret)
+
+
+def campus_order(order_id):
+    """An order of the current campus the viewer may see, or 404."""
+    order = WorkOrder.get_or_none((WorkOrder.id == order_id) & (WorkOrder.campus == g.campus))
+    if order is None or not may_see(order):
+        abort(404)
+    return order
+
+
+def may_see(order):
+    """Staff who steer or do repairs see every order; others see what they reported or joined."""
+    if can('repairs.view') or g.role == 'repair':
+        return True
+    if order.reporter_id == current_user.id:
+        return True
+    return WorkOrderEvent.select().where((WorkOrderEvent.order == order) & (WorkOrderEvent.actor == current_user.id)
+                                         & (WorkOrderEvent.action == 'join')).exists()
+
+
+def with_paths(orders):
+    """The orders and {place id: path} for showing them in a list."""
+    orders = list(orders)
+    return orders, place_paths(g.campus, {o.place_id for o in orders if o.place_id})
+
+
+def read_photos(field='photos'):
+    """Prepared photos from the upload field, or PhotoError; at most MAX_PHOTOS."""
+    uploads = [f for f in request.files.getlist(field) if f and f.filename]
+    if len(uploads) > MAX_PHOTOS:
+        raise PhotoError(_('At most %(n)d photos at a time.', n=MAX_PHOTOS))
+    return [prepare_photo(f) for f in uploads]
+
+
+@bp.app_template_global()
+def repair_history(item):
+    """An item's orders, newest first, for the repair history on its page."""
+    return list(WorkOrder.select(WorkOrder, User).join(User, JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
+                .where(WorkOrder.item == item).order_by(WorkOrder.created_at.desc()).limit(50))
+
+
+def template_globals():
+    """Names every template (and macros imported without context) may use for orders."""
+    return {'repair_labels': {'status': STATUS_LABELS, 'category': CATEGORY_LABELS, 'priority': PRIORITY_LABELS,
+                              'action': ACTION_LABELS, 'button': BUTTON_LABELS},
+            'is_overdue': is_overdue, 'utcnow': utcnow}
+
+
+bp.record_once(lambda state: state.app.jinja_env.globals.update(template_globals()))
+
+
+class ReportForm(FlaskForm):
+    """CSRF for the report form; its fields are read and checked by the workflow."""
+
+
+@bp.route('/new', methods=['GET', 'POST'])
+@requires('repairs.report')
+def report():
+    """Report a problem somewhere on campus without scanning its label (the scan page is quicker)."""
+    form = ReportForm()
+    item = Item.get_or_none((Item.id == request.values.get('item', type=int)) & (Item.campus == g.campus))
+    typed = request.form if request.method == 'POST' else {'place': request.args.get('place', '')}
+    error = None
+    if form.validate_on_submit():
+        place = (Place.get_by_id(item.place_id) if item is not None else
+                 Place.get_or_none((Place.id == request.form.get('place', type=int)) & (Place.campus == g.campus)))
+        try:
+            if place is None:
+                raise TransitionRefused(_('Please choose where the problem is.'))
+            photos = read_photos()
+            order = workflow.report_problem(
+                g.campus, place=place, item=item, title=request.form.get('title', ''),
+                description=request.form.get('description', '')[:2000], category=request.form.get('category') or None,
+                hazard=bool(request.form.get('hazard')), reporter=current_user._get_current_object(), photos=photos)
+        except (TransitionRefused, PhotoError) as exc:
+            error = str(exc)
+        else:
+            flash(_('Reported as %(number)s. You can follow it here.', number=order.number), 'success')
+            return redirect(url_for('repairs.order', order_id=order.id))
+    elif request.method == 'POST':
+        error = _('This form had expired. Please go back, reload the page and submit again.')
+    return render_template('repairs/report.html', form=form, places=[] if item else place_choices(g.campus),
+                           item=item, item_path=place_paths(g.campus, [item.place_id])[item.place_id] if item else '',
+                           typed=typed, error=error), 400 if error else 200
+
+
+def my_orders_query():
+    """Orders the signed-in user reported or joined as "same problem"."""
+    joined = WorkOrderEvent.select(WorkOrderEvent.order).where(
+        (WorkOrderEvent.actor == current_user.id) & (WorkOrderEvent.action == 'join'))
+    return WorkOrder.select().where((WorkOrder.campus == g.campus) & (
+        (WorkOrder.reporter == current_user.id) | WorkOrder.id.in_(joined)))
+
+
+@bp.route('/mine')
+@requires('repairs.report')
+def mine():
+    """我的报修: what I reported, open first, with its status now."""
+    orders, paths = with_paths(my_orders_query().order_by(
+        WorkOrder.closed_at.is_null(False), WorkOrder.created_at.desc()).limit(100))
+    return render_template('repairs/mine.html', orders=orders, paths=paths, now=utcnow())
+
+
+@bp.route('/mine.json')
+@requires('repairs.report')
+def mine_status():
+    """The status of my orders, for the page to refresh itself."""
+    return jsonify(live_status(my_orders_query().limit(100)))
+
+
+def live_status(orders):
+    """{order id: {status, label, overdue}} for pages that update in place."""
+    now = utcnow()
+    return {str(o.id): {'status': o.status, 'label': str(STATUS_LABELS.get(o.status, o.status)),
+                        'overdue': is_overdue(o, now)} for o in orders}
+
+
+@bp.route('/jobs')
+@requires('repairs.work')
+def jobs():
+    """我的工单: my jobs nearest due first, jobs nobody has taken yet, and what I finished lately."""
+    me = current_user.id
+    base = WorkOrder.select().where(WorkOrder.campus == g.campus)
+    mine_open = base.where((WorkOrder.assignee == me) & WorkOrder.status.in_(WAITING_STATUSES)).order_by(
+        WorkOrder.due_at.is_null(), WorkOrder.due_at, WorkOrder.id)
+    untaken = base.where(WorkOrder.assignee.is_null() & (WorkOrder.status == 'reported')).order_by(
+        WorkOrder.hazard.desc(), WorkOrder.due_at, WorkOrder.id).limit(50)
+    since = utcnow() - datetime.timedelta(days=7)
+    finished = base.where((WorkOrder.assignee == me) & WorkOrder.status.in_(['done', 'verified', 'closed'])
+                          & (WorkOrder.updated_at > since)).order_by(WorkOrder.updated_at.desc()).limit(20)
+    jobs_list, untaken, finished = list(mine_open), list(untaken), list(finished)
+    paths = place_paths(g.campus, {o.place_id for o in jobs_list + untaken + finished if o.place_id})
+    return render_template('repairs/jobs.html', jobs=jobs_list, untaken=untaken, finished=finished, paths=paths,
+                           now=utcnow(), form=FlaskForm())
+
+
+def order_page(order, error=None, kept=None, status=200):
+    """The order page: facts, photos, history and the actions this viewer may take."""
+    events = list(order.events.order_by(WorkOrderEvent.created_at, WorkOrderEvent.id))
+    photos = {}
+    for photo in Photo.select().where(Photo.event.in_([e.id for e in events])).order_by(Photo.id):
+        photos.setdefault(photo.event_id, []).append(photo)
+    actions = workflow.allowed_actions(order, current_user, g.role)
+    place = Place.get_or_none(Place.id == order.place_id)
+    item = Item.get_or_none(Item.id == order.item_id) if order.item_id else None
+    merged_into = WorkOrder.get_or_none(WorkOrder.id == order.merged_into_id) if order.merged_into_id else None
+    workers = workflow.repair_workers(g.campus) if 'assign' in actions else []
+    return render_template('repairs/order.html', order=order, events=events, photos=photos, actions=actions,
+                           place=place, path=place.path() if place else '', item=item, merged_into=merged_into,
+                           workers=workers, error=error, kept=kept or {}, now=utcnow(), form=FlaskForm(),
+                           follow_url=follow_path(order)), status
+
+
+@bp.route('/<int:order_id>')
+@requires('repairs.report')
+def order(order_id):
+    """One work order from report to close."""
+    return order_page(campus_order(order_id))
+
+
+def action_fields(form):
+    """The action-specific inputs of an order form, as apply_action takes them."""
+    return {
+        'assignee': form.get('assignee', type=int), 'into': form.get('into', ''), 'cost': form.get('cost', ''),
+        'parts': [(form.get(f'part_name_{i}', ''), form.get(f'part_qty_{i}', '')) for i in range(1, 4)],
+        'category': form.get('category', ''), 'priority': form.get('priority', ''), 'hazard': form.get('hazard'),
+        'liable_party': form.get('liable_party', ''), 'compensation': form.get('compensation', ''),
+    }
+
+
+@bp.route('/<int:order_id>/act', methods=['POST'])
+@requires('repairs.report')
+def act(order_id):
+    """Take one action on an order; the transition table decides, and a refusal changes nothing."""
+    order = campus_order(order_id)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    action = request.form.get('action', '')
+    try:
+        apply_action(order, action, user=current_user._get_current_object(), role=g.role,
+                     note=request.form.get('note', '')[:2000], photos=read_photos(), **action_fields(request.form))
+    except (TransitionRefused, PhotoError) as exc:
+        return order_page(order, error=str(exc), kept=request.form, status=400)
+    flash(_('%(number)s: %(what)s.', number=order.number, what=ACTION_LABELS.get(action, action)), 'success')
+    return redirect(safe_next(request.form.get('next')) or url_for('repairs.order', order_id=order.id))
+
+
+# The anonymous reporter's follow link -------------------------------------------------------------------
+
+def followed_order(secret):
+    """The order whose follow secret this is, or 404."""
+    order = WorkOrder.get_or_none(WorkOrder.follow_secret == (secret or '')[:40])
+    if order is None:
+        abort(404)
+    return order
+
+
+def follow_page(order, error=None, kept=None, status=200):
+    """What the follow link shows: status and steps, without staff-only details (phones, costs)."""
+    events = list(order.events.order_by(WorkOrderEvent.created_at, WorkOrderEvent.id))
+    place = Place.get_or_none(Place.id == order.place_id)
+    item = Item.get_or_none(Item.id == order.item_id) if order.item_id else None
+    photo_counts = {}
+    for (event_id,) in Photo.select(Photo.event).where(Photo.event.in_([e.id for e in events])).tuples():
+        photo_counts[event_id] = photo_counts.get(event_id, 0) + 1
+    return render_template('repairs/follow.html', order=order, events=events, place=place, item=item,
+                           path=place.path() if place else '', photo_counts=photo_counts, error=error,
+                           kept=kept or {}, form=FlaskForm(), now=utcnow()), status
+
+
+@bp.route('/follow/<secret>', methods=['GET', 'POST'])
+@requires(PUBLIC)
+def follow(secret):
+    """An anonymous reporter follows the report and adds information, through the secret receipt link."""
+    order = followed_order(secret)
+    if request.method == 'POST':
+        if not FlaskForm().validate_on_submit():
+            abort(400)
+        try:
+            recent = order.events.where((WorkOrderEvent.action == 'comment') & WorkOrderEvent.actor.is_null()
+                                        & (WorkOrderEvent.created_at > utcnow() - datetime.timedelta(hours=1))).count()
+            if recent >= LINK_NOTES_PER_HOUR:
+                raise TransitionRefused(_('Much was added here in the last hour; please try again later.'))
+            apply_action(order, 'comment', via_link=True, note=request.form.get('note', '')[:1000],
+                         name=request.form.get('name', '')[:50] or _('Reporter'), photos=read_photos()[:1])
+        except (TransitionRefused, PhotoError) as exc:
+            return follow_page(order, error=str(exc), kept=request.form, status=400)
+        flash(_('Thank you, your information was added.'), 'success')
+        return redirect(url_for('repairs.follow', secret=order.follow_secret))
+    return follow_page(order)
+
+
+@bp.route('/follow/<secret>.json')
+@requires(PUBLIC)
+def follow_status(secret):
+    """The followed order's status, for the page to refresh itself."""
+    return jsonify(live_status([followed_order(secret)]))

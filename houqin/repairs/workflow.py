@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import db
-from ..models import Item, Membership, Place, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent, utcnow
+from ..models import Item, Membership, Photo, Place, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent, utcnow
 
 CATEGORY_LABELS = {
     'electrical': _l('Electrical and lighting'), 'plumbing': _l('Plumbing'),
@@ -157,11 +157,15 @@ def follow_item_status(item_id):
      .execute())
 
 
-def attach_photos(event, photos):
-    """Link already-stored Photo rows to an event."""
+def attach_photos(event, photos, campus_id, user=None):
+    """Link stored Photo rows to an event, or save prepared photos (houqin.photos.prepare_photo) for it."""
+    from ..photos import save_photo
     for photo in photos:
-        photo.event = event
-        photo.save()
+        if isinstance(photo, Photo):
+            photo.event = event
+            photo.save()
+        else:
+            save_photo(photo, campus_id, user, event=event)
 
 
 def report_problem(campus, *, place=None, item=None, record=None, title, description='', category=None,
@@ -190,7 +194,7 @@ def report_problem(campus, *, place=None, item=None, record=None, title, descrip
             order=order, actor=reporter, actor_name=actor_name(reporter, reporter_name), action='report',
             from_status='', to_status='reported', note=order.description, created_at=now,
             data={'hazard': True} if hazard else {})
-        attach_photos(event, photos)
+        attach_photos(event, photos, campus.id, reporter)
         if item is not None:
             follow_item_status(item.id)
         notify.on_order_event(order, event)
@@ -342,7 +346,7 @@ def apply_action(order, action, *, user=None, role=None, via_link=False, note=''
         event = WorkOrderEvent.create(order=current, actor=user, actor_name=actor_name(user, name),
                                       action=action, from_status=current.status, to_status=to_status,
                                       note=note, data=data, created_at=now)
-        attach_photos(event, photos)
+        attach_photos(event, photos, current.campus_id, user)
         fresh = WorkOrder.get_by_id(current.id)
         if action == 'merge':
             target = fields['_target']

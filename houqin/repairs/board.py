@@ -1,0 +1,247 @@
+"""The logistics head's repair pages: the board with filters and bulk assign, the ledger and counts, settings."""
+import csv
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from peewee import JOIN
+
+from ..audit import log_change, snapshot
+from ..auth import requires
+from ..db import database
+from ..models import Place, RepairCategory, RepairSettings, User, WorkOrder, utcnow
+from ..places import Page, descendant_ids, page_number, place_paths
+from . import stats, workflow
+from .workflow import (CATEGORY_LABELS, OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, WAITING_STATUSES,
+                       TransitionRefused, apply_action, write_transaction)
+
+bp = Blueprint('repair_board', __name__, url_prefix='/repairs')
+
+STATUS_FILTERS = ('open', 'waiting', 'all') + tuple(STATUS_LABELS)
+
+
+def board_query(args, now):
+    """Orders of the campus matching the board's filters: status, category, building, assignee, overdue."""
+    query = (WorkOrder.select(WorkOrder, User).join(User, JOIN.LEFT_OUTER, on=(WorkOrder.assignee == User.id))
+             .where(WorkOrder.campus == g.campus))
+    status = args.get('status', 'open')
+    if status == 'open':
+        query = query.where(WorkOrder.status.in_(OPEN_STATUSES))
+    elif status == 'waiting':
+        query = query.where(WorkOrder.status.in_(WAITING_STATUSES))
+    elif status in STATUS_LABELS:
+        query = query.where(WorkOrder.status == status)
+    if args.get('category') in CATEGORY_LABELS:
+        query = query.where(WorkOrder.category == args['category'])
+    building = Place.get_or_none((Place.id == args.get('building', type=int)) & (Place.campus == g.campus))
+    if building is not None:
+        query = query.where(WorkOrder.place.in_(list(descendant_ids(building))))
+    assignee = args.get('assignee', '')
+    if assignee == 'none':
+        query = query.where(WorkOrder.assignee.is_null())
+    elif assignee.isdigit():
+        query = query.where(WorkOrder.assignee == int(assignee))
+    if args.get('overdue'):
+        query = query.where(WorkOrder.status.in_(WAITING_STATUSES) & (WorkOrder.due_at < now))
+    return query.order_by(WorkOrder.hazard.desc(), WorkOrder.due_at.is_null(), WorkOrder.due_at, WorkOrder.id)
+
+
+def board_page(error=None, selected=(), status=200):
+    """Render the board for the current filters (request.args)."""
+    now = utcnow()
+    page = Page(board_query(request.args, now), page_number())
+    paths = place_paths(g.campus, {o.place_id for o in page.rows if o.place_id})
+    buildings = list(Place.select().where((Place.campus == g.campus) & Place.parent.is_null())
+                     .order_by(Place.position, Place.name))
+    overdue = WorkOrder.select().where((WorkOrder.campus == g.campus) & WorkOrder.status.in_(WAITING_STATUSES)
+                                       & (WorkOrder.due_at < now)).count()
+    return render_template('repairs/board.html', page=page, paths=paths, now=now, buildings=buildings,
+                           workers=workflow.repair_workers(g.campus), assignees=assignee_choices(),
+                           args=request.args, overdue_count=overdue, error=error, selected=set(selected),
+                           form=FlaskForm(), status_filters=STATUS_FILTERS), status
+
+
+def assignee_choices():
+    """People who have been assigned orders on this campus or can be: repair workers first."""
+    workers = workflow.repair_workers(g.campus)
+    others = list(User.select().join(WorkOrder, on=(WorkOrder.assignee == User.id))
+                  .where((WorkOrder.campus == g.campus) & User.id.not_in([w.id for w in workers] or [0])).distinct())
+    return workers + others
+
+
+@bp.route('/board')
+@requires('repairs.view')
+def board():
+    """The manager's board: every order with filters; overdue marked; bulk assign for those who steer."""
+    return board_page()
+
+
+@bp.route('/board/assign', methods=['POST'])
+@requires('repairs.manage')
+def bulk_assign():
+    """Assign the ticked orders to one person, all or none."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return board_page(error=_('This form had expired. Please try again.'), status=400)
+    ids = [int(i) for i in request.form.getlist('order') if i.isdigit()]
+    assignee = request.form.get('assignee', type=int)
+    if not ids:
+        return board_page(error=_('Tick the orders to assign first.'), status=400)
+    orders = list(WorkOrder.select().where((WorkOrder.campus == g.campus) & WorkOrder.id.in_(ids)))
+    try:
+        with write_transaction():
+            for order in orders:
+                try:
+                    apply_action(order, 'assign', user=g_user(), role=g.role, assignee=assignee)
+                except TransitionRefused as exc:
+                    raise TransitionRefused(f'{order.number}: {exc}')
+    except TransitionRefused as exc:
+        return board_page(error=_('Nothing was assigned. %(reason)s', reason=str(exc)), selected=ids, status=400)
+    flash(_('%(n)d orders assigned.', n=len(orders)), 'success')
+    return redirect(request.form.get('back') if (request.form.get('back') or '').startswith('/repairs/board')
+                    else url_for('repair_board.board'))
+
+
+def g_user():
+    """The signed-in user as a model instance."""
+    from flask_login import current_user
+    return current_user._get_current_object()
+
+
+# The ledger and the term's counts ------------------------------------------------------------------------
+
+def campus_offset():
+    """The campus's current UTC offset, to turn its calendar days into stored times."""
+    return datetime.datetime.now(ZoneInfo(g.campus.timezone)).utcoffset()
+
+
+def ledger_range():
+    """(start, end, error) from ?from=&to= (campus dates), defaulting to the current term."""
+    start, end = stats.current_term(g.campus.today())
+    error = None
+    try:
+        if request.args.get('from'):
+            start = datetime.date.fromisoformat(request.args['from'])
+        if request.args.get('to'):
+            end = datetime.date.fromisoformat(request.args['to'])
+    except ValueError:
+        error = _('Dates look like 2026-02-01.')
+        start, end = stats.current_term(g.campus.today())
+    if end < start:
+        error = _('The end date is before the start date.')
+        start, end = stats.current_term(g.campus.today())
+    return start, end, error
+
+
+@bp.route('/ledger')
+@requires('repairs.view')
+def ledger():
+    """维修登记台账: the term's counts (by category, parts, time to close, overdue share) and compensation."""
+    start, end, error = ledger_range()
+    orders = stats.orders_between(g.campus, start, end, campus_offset())
+    counts = stats.term_counts(orders)
+    paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
+    return render_template('repairs/ledger.html', start=start, end=end, error=error, counts=counts, orders=orders,
+                           paths=paths, now=utcnow()), 400 if error else 200
+
+
+@bp.route('/ledger.csv')
+@requires('repairs.view')
+def ledger_csv():
+    """The ledger's orders as a spreadsheet (UTF-8 with BOM, so Excel reads the Chinese)."""
+    start, end, _error = ledger_range()
+    orders = stats.orders_between(g.campus, start, end, campus_offset())
+    paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
+    finished = stats.first_finish_times(orders)
+    out = io.StringIO()
+    out.write('\ufeff')
+    writer = csv.writer(out)
+    local = g.campus.timezone
+    fmt = lambda t: t.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo(local)).strftime('%Y-%m-%d %H:%M') if t else ''  # noqa: E731
+    writer.writerow([_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
+                     _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
+                     _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')])
+    for o in orders:
+        writer.writerow([o.number, fmt(o.created_at), paths.get(o.place_id, ''), o.title,
+                         CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
+                         _('yes') if o.hazard else '', STATUS_LABELS.get(o.status, o.status),
+                         o.reporter.name if o.reporter_id else o.reporter_name,
+                         o.assignee.name if o.assignee_id else '', fmt(o.due_at), fmt(finished.get(o.id)),
+                         fmt(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
+                         o.compensation if o.compensation is not None else ''])
+    name = f'repairs-{start.isoformat()}-{end.isoformat()}.csv'
+    return Response(out.getvalue(), mimetype='text/csv; charset=utf-8',
+                    headers={'Content-Disposition': f'attachment; filename="{name}"'})
+
+
+# Settings: who gets each category, due hours -------------------------------------------------------------
+
+class SettingsForm(FlaskForm):
+    """CSRF for the settings form; the fields are read from the request."""
+
+
+@bp.route('/settings', methods=['GET', 'POST'])
+@requires('repairs.configure')
+def settings():
+    """Each category's default assignee, and hours until due by priority."""
+    workers = assignable_people()
+    hours = workflow.due_hours(g.campus)
+    assigned = {c.key: c.assignee_id for c in RepairCategory.select().where(RepairCategory.campus == g.campus)}
+    form, errors = SettingsForm(), {}
+    if form.validate_on_submit():
+        new_hours, new_assigned = {}, {}
+        for priority in PRIORITY_LABELS:
+            text = request.form.get(f'hours_{priority}', '').strip()
+            if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+                errors[priority] = _('Hours must be a whole number from 1 to 1440; “%(text)s” is not.', text=text)
+            else:
+                new_hours[priority] = int(text)
+        valid_people = {w.id for w in workers}
+        for key in CATEGORY_LABELS:
+            value = request.form.get(f'assignee_{key}', '')
+            if value and (not value.isdigit() or int(value) not in valid_people):
+                errors[key] = _('Please choose someone from the list.')
+            new_assigned[key] = int(value) if value.isdigit() else None
+        if not errors:
+            save_settings(new_hours, new_assigned)
+            flash(_('Saved.'), 'success')
+            return redirect(url_for('repair_board.settings'))
+        hours = {p: request.form.get(f'hours_{p}', '') for p in PRIORITY_LABELS}
+        assigned = {k: request.form.get(f'assignee_{k}', type=int) for k in CATEGORY_LABELS}
+    return render_template('repairs/settings.html', form=form, workers=workers, hours=hours, assigned=assigned,
+                           errors=errors), 400 if errors else 200
+
+
+def assignable_people():
+    """Active repair workers and managers of the campus: who a category's new orders may go to."""
+    from ..models import Membership
+    return list(User.select(User, Membership.role.alias('role')).join(Membership).where(
+        (Membership.campus == g.campus) & Membership.role.in_(['repair', 'manager', 'admin']) & User.active)
+        .order_by(Membership.role.desc(), User.display_name, User.username).objects())
+
+
+def save_settings(hours, assigned):
+    """Write due hours and default assignees, with audit entries, in one transaction."""
+    now = utcnow()
+    with database.atomic():
+        row = RepairSettings.get_or_none(RepairSettings.campus == g.campus) or RepairSettings(campus=g.campus)
+        before = snapshot(row) if row.id else None
+        for priority, value in hours.items():
+            setattr(row, f'{priority}_hours', value)
+        row.updated_at = now
+        row.save()
+        log_change('update' if before else 'create', row, before=before, summary=_('Repair due hours'))
+        for key, user_id in assigned.items():
+            category = (RepairCategory.get_or_none((RepairCategory.campus == g.campus) & (RepairCategory.key == key))
+                        or RepairCategory(campus=g.campus, key=key))
+            if category.assignee_id == user_id:
+                continue  # unchanged, or still nobody
+            before = snapshot(category) if category.id else None
+            category.assignee, category.updated_at = user_id, now
+            category.save()
+            log_change('update' if before else 'create', category, before=before,
+                       summary=str(CATEGORY_LABELS[key]))
+

@@ -1,0 +1,283 @@
+"""Repairs through HTTP for every role: report, my jobs, my reports, the order page, board, follow link, ledger."""
+import datetime
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from conftest import csrf_token, login
+from houqin import db
+from houqin.models import (AuditLog, Item, Photo, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent,
+                           utcnow)
+from houqin.repairs.workflow import report_problem
+
+
+def jpeg_upload(name='fix.jpg', color='green'):
+    out = io.BytesIO()
+    Image.new('RGB', (80, 60), color).save(out, 'JPEG')
+    out.seek(0)
+    return out, name
+
+
+def page(client, path):
+    response = client.get(path)
+    return response.status_code, response.get_data(as_text=True)
+
+
+def act(client, order_id, action, **fields):
+    """POST one action on the order page, with its CSRF token."""
+    data = {'csrf_token': csrf_token(client, f'/repairs/{order_id}'), 'action': action, **fields}
+    return client.post(f'/repairs/{order_id}/act', data=data, content_type='multipart/form-data')
+
+
+def get_order(order_id):
+    with db.database.connection_context():
+        return WorkOrder.get_by_id(order_id)
+
+
+def report(client, school, title='灯不亮', **extra):
+    """Report through the form; returns the new order."""
+    data = {'csrf_token': csrf_token(client, '/repairs/new'), 'place': school['room'].id, 'title': title, **extra}
+    response = client.post('/repairs/new', data=data, content_type='multipart/form-data')
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return get_order(int(response.headers['Location'].rsplit('/', 1)[1]))
+
+
+def test_lifecycle_through_http_for_each_role(as_role, school):
+    teacher, repair, manager, viewer = (as_role(r) for r in ('teacher', 'repair', 'manager', 'viewer'))
+    order = report(teacher, school, title='第三排日光灯不亮', category='electrical',
+                   photos=jpeg_upload('report.jpg', 'red'))
+    assert order.number.endswith('-0001') and order.status == 'reported'
+    status, html = page(teacher, f'/repairs/{order.id}')
+    assert status == 200 and '第三排日光灯不亮' in html and '已报修' in html
+
+    # The repair worker sees it as not taken yet, accepts and starts it with one tap each.
+    status, html = page(repair, '/repairs/jobs')
+    assert '第三排日光灯不亮' in html and '接单' in html
+    assert act(repair, order.id, 'accept', next='/repairs/jobs').headers['Location'] == '/repairs/jobs'
+    assert get_order(order.id).assignee_id == school['users']['repair'].id
+    assert act(repair, order.id, 'start').status_code == 302
+    # Done needs what was done and a photo; parts and cost are kept with it.
+    refused = act(repair, order.id, 'finish', note='换灯管', part_name_1='灯管', part_qty_1='2')
+    assert refused.status_code == 400 and '请拍一张修好后的照片' in refused.get_data(as_text=True)
+    assert 'value="灯管"' in refused.get_data(as_text=True) and '换灯管' in refused.get_data(as_text=True)
+    assert get_order(order.id).status == 'in_progress'
+    done = act(repair, order.id, 'finish', note='换灯管2支', part_name_1='灯管', part_qty_1='2', cost='24.5',
+               photos=jpeg_upload())
+    assert done.status_code == 302
+    assert get_order(order.id).status == 'done'
+
+    # The viewer may look but not verify; the teacher verifies from 我的报修; the manager closes.
+    assert act(viewer, order.id, 'close').status_code == 400
+    status, html = page(teacher, '/repairs/mine')
+    assert '已修好，验收' in html
+    assert act(teacher, order.id, 'verify', next='/repairs/mine').status_code == 302
+    assert act(manager, order.id, 'close').status_code == 302
+    final = get_order(order.id)
+    assert final.status == 'closed' and final.closed_at is not None and str(final.cost) in ('24.5', '24.50')
+    with db.database.connection_context():
+        events = list(WorkOrderEvent.select().where(WorkOrderEvent.order == order.id).order_by(WorkOrderEvent.id))
+        assert [e.action for e in events] == ['report', 'accept', 'start', 'finish', 'verify', 'close']
+        assert [e.actor.username for e in events] == ['teacher', 'repair', 'repair', 'repair', 'teacher', 'manager']
+        assert Photo.select().where(Photo.event.in_([events[0].id, events[3].id])).count() == 2
+    status, html = page(teacher, f'/repairs/{order.id}')
+    assert '灯管 × 2' in html and '已关闭' in html
+
+
+def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(as_role, school):
+    teacher, repair, guard = as_role('teacher'), as_role('repair'), as_role('guard')
+    order = report(teacher, school)
+    before = get_order(order.id).updated_at
+    for client, action in ((teacher, 'start'), (teacher, 'close'), (repair, 'finish'), (repair, 'verify'),
+                           (repair, 'reject'), (teacher, 'fly')):
+        response = act(client, order.id, action, note='x', photos=jpeg_upload())
+        assert response.status_code in (400, 404), (action, response.status_code)
+        if response.status_code == 400:
+            assert re.search('不能|未知的操作|请', response.get_data(as_text=True)), action
+    assert get_order(order.id).updated_at == before and get_order(order.id).status == 'reported'
+    # A guard did not report it and is no repair worker: the order is not even shown to them.
+    assert guard.get(f'/repairs/{order.id}').status_code == 404
+    assert act(guard, order.id, 'comment', note='x').status_code in (400, 404)
+
+
+def test_reporter_reopens_and_bad_inputs_are_kept(as_role, school):
+    teacher, repair, manager = as_role('teacher'), as_role('repair'), as_role('manager')
+    order = report(teacher, school, title='门关不上')
+    act(repair, order.id, 'start')
+    act(repair, order.id, 'finish', note='调了合页', photos=jpeg_upload())
+    empty = act(teacher, order.id, 'reopen', note='')
+    assert empty.status_code == 400 and '请填写原因' in empty.get_data(as_text=True)
+    assert act(teacher, order.id, 'reopen', note='还是关不上').status_code == 302
+    assert get_order(order.id).status == 'accepted'
+    bad_cost = act(manager, order.id, 'compensate', liable_party='李明', compensation='八十')
+    assert bad_cost.status_code == 400  # not done yet, and not an amount
+    act(repair, order.id, 'start')
+    act(repair, order.id, 'finish', note='换了合页', photos=jpeg_upload())
+    bad_cost = act(manager, order.id, 'compensate', liable_party='五(2)班 李明', compensation='八十')
+    assert bad_cost.status_code == 400 and '八十' in bad_cost.get_data(as_text=True)
+    assert act(manager, order.id, 'compensate', liable_party='五(2)班 李明', compensation='80').status_code == 302
+    bad_merge = act(manager, order.id, 'merge', into='2099-9999')
+    assert bad_merge.status_code == 400
+
+
+def test_report_form_refuses_bad_input_and_keeps_it(as_role, school):
+    teacher = as_role('teacher')
+    data = {'csrf_token': csrf_token(teacher, '/repairs/new'), 'place': '', 'title': '窗户漏风'}
+    response = teacher.post('/repairs/new', data=data)
+    assert response.status_code == 400 and '请选择问题所在的地方' in response.get_data(as_text=True)
+    assert 'value="窗户漏风"' in response.get_data(as_text=True)
+    data.update(place=school['room'].id, title='  ')
+    assert teacher.post('/repairs/new', data=data).status_code == 400
+    fake = (io.BytesIO(b'<?php echo 1; ?>'), 'x.jpg')
+    data.update(title='窗户漏风', photos=fake)
+    response = teacher.post('/repairs/new', data=data, content_type='multipart/form-data')
+    assert response.status_code == 400
+    with db.database.connection_context():
+        assert WorkOrder.select().count() == 0
+    assert teacher.post('/repairs/new', data={'place': school['room'].id, 'title': 'x'}).status_code == 400  # no CSRF
+
+
+def test_an_item_report_breaks_the_item_and_its_page_shows_the_history(as_role, school):
+    teacher, admin, repair = as_role('teacher'), as_role('admin'), as_role('repair')
+    desk = school['desk']
+    data = {'csrf_token': csrf_token(teacher, f'/repairs/new?item={desk.id}'), 'item': desk.id, 'title': '桌腿松了'}
+    response = teacher.post('/repairs/new', data=data)
+    assert response.status_code == 302
+    order_id = int(response.headers['Location'].rsplit('/', 1)[1])
+    assert get_order(order_id).category == 'furniture' and get_order(order_id).item_id == desk.id
+    with db.database.connection_context():
+        assert Item.get_by_id(desk.id).status == 'broken'
+    status, html = page(admin, f'/admin/items/{desk.id}')
+    assert status == 200 and '维修记录' in html and '桌腿松了' in html
+    act(repair, order_id, 'start')
+    with db.database.connection_context():
+        assert Item.get_by_id(desk.id).status == 'under_repair'
+    act(repair, order_id, 'finish', note='紧固', photos=jpeg_upload())
+    act(admin, order_id, 'close')
+    with db.database.connection_context():
+        assert Item.get_by_id(desk.id).status == 'in_use'
+
+
+def test_my_jobs_nearest_due_first_and_overdue_marked(app, as_role, school):
+    repair = as_role('repair')
+    worker = school['users']['repair']
+    with app.test_request_context('/'), db.database.connection_context():
+        RepairSettings.create(campus=school['campus'], urgent_hours=4, high_hours=24, normal_hours=72, low_hours=168)
+        late = report_problem(school['campus'], place=school['room'], title='早就该修', priority='low')
+        soon = report_problem(school['campus'], place=school['room'], title='安全隐患', hazard=True)
+        later = report_problem(school['campus'], place=school['room'], title='不急', priority='normal')
+        for order in (late, soon, later):
+            WorkOrder.update(assignee=worker).where(WorkOrder.id == order.id).execute()
+        WorkOrder.update(due_at=utcnow() - datetime.timedelta(hours=1)).where(WorkOrder.id == late.id).execute()
+    status, html = page(repair, '/repairs/jobs')
+    assert html.index('早就该修') < html.index('安全隐患') < html.index('不急')
+    assert len(re.findall(r'class="badge overdue" data-order-overdue="\d+">', html)) == 1  # only the late one
+    status, board_html = page(as_role('manager'), '/repairs/board?overdue=1')
+    assert '早就该修' in board_html and '不急' not in board_html
+
+
+def test_my_reports_and_live_status(as_role, school):
+    teacher, janitor, manager = as_role('teacher'), as_role('janitor'), as_role('manager')
+    mine = report(teacher, school, title='黑板松动')
+    other = report(janitor, school, title='拖把池堵了')
+    status, html = page(teacher, '/repairs/mine')
+    assert '黑板松动' in html and '拖把池堵了' not in html
+    assert teacher.get(f'/repairs/{other.id}').status_code == 404
+    live = teacher.get('/repairs/mine.json').get_json()
+    assert live == {str(mine.id): {'status': 'reported', 'label': '已报修', 'overdue': False}}
+    act(manager, mine.id, 'assign', assignee=school['users']['repair'].id)
+    assert teacher.get('/repairs/mine.json').get_json()[str(mine.id)]['label'] == '已接单'
+
+
+def test_board_filters_and_bulk_assign_all_or_nothing(app, as_role, school):
+    manager, viewer = as_role('manager'), as_role('viewer')
+    with app.test_request_context('/'), db.database.connection_context():
+        plumbing = report_problem(school['campus'], place=school['room'], title='水管漏水', category='plumbing')
+        light = report_problem(school['campus'], place=school['room'], title='灯闪', category='electrical')
+        elsewhere = report_problem(school['campus'], place=school['building'], title='外墙掉皮', category='building')
+    assert '水管漏水' not in page(manager, '/repairs/board?category=electrical')[1]
+    assert '灯闪' in page(manager, '/repairs/board?category=electrical')[1]
+    assert '外墙掉皮' in page(manager, f'/repairs/board?building={school["building"].id}')[1]
+    assert '灯闪' in page(manager, '/repairs/board?assignee=none')[1]
+    assert 'name="order"' not in page(viewer, '/repairs/board')[1]  # the viewer reads, does not assign
+
+    token = csrf_token(manager, '/repairs/board')
+    worker = school['users']['repair'].id
+    act(manager, elsewhere.id, 'reject', note='不归学校管')
+    response = manager.post('/repairs/board/assign', data={'csrf_token': token, 'assignee': worker,
+                                                           'order': [plumbing.id, light.id, elsewhere.id]})
+    assert response.status_code == 400 and '没有派出任何工单' in response.get_data(as_text=True)
+    assert re.search(f'value="{plumbing.id}"[^>]*checked', response.get_data(as_text=True))
+    assert get_order(plumbing.id).assignee_id is None and get_order(light.id).status == 'reported'
+    response = manager.post('/repairs/board/assign', data={'csrf_token': token, 'assignee': worker,
+                                                           'order': [plumbing.id, light.id]})
+    assert response.status_code == 302
+    assert {get_order(i).assignee_id for i in (plumbing.id, light.id)} == {worker}
+    assert get_order(light.id).status == 'accepted'
+    assert viewer.post('/repairs/board/assign', data={'csrf_token': csrf_token(viewer, '/repairs/board'),
+                                                      'assignee': worker,
+                                                      'order': [plumbing.id]}).status_code == 403
+
+
+def test_anonymous_reporter_follows_through_the_secret_link(app, client, school):
+    with app.test_request_context('/'), db.database.connection_context():
+        order = report_problem(school['campus'], place=school['room'], title='操场栏杆松了',
+                               reporter_name='家长 刘女士', reporter_phone='13800000000')
+    status, html = page(client, f'/repairs/follow/{order.follow_secret}')
+    assert status == 200 and '操场栏杆松了' in html and '已报修' in html and '13800000000' not in html
+    assert client.get('/repairs/follow/not-the-secret').status_code == 404
+    token = csrf_token(client, f'/repairs/follow/{order.follow_secret}')
+    empty = client.post(f'/repairs/follow/{order.follow_secret}', data={'csrf_token': token, 'note': ''})
+    assert empty.status_code == 400 and '请写几句话或加一张照片' in empty.get_data(as_text=True)
+    added = client.post(f'/repairs/follow/{order.follow_secret}', data={
+        'csrf_token': token, 'note': '晚上有学生在那里玩', 'name': '刘女士', 'photos': jpeg_upload()},
+        content_type='multipart/form-data')
+    assert added.status_code == 302
+    status, html = page(client, f'/repairs/follow/{order.follow_secret}')
+    assert '晚上有学生在那里玩' in html and '补充了信息' in html
+    assert client.get(f'/repairs/follow/{order.follow_secret}.json').get_json()[str(order.id)]['status'] == 'reported'
+    assert client.get(f'/repairs/{order.id}').status_code == 302  # the staff page needs a log-in
+
+
+def test_ledger_counts_parts_time_to_close_overdue_and_compensation(app, as_role, school):
+    repair, manager = as_role('repair'), as_role('manager')
+    orders = [report(as_role('teacher'), school, title=f'灯{i}', category='electrical') for i in range(3)]
+    for order, tubes in zip(orders[:2], (1, 2)):
+        act(repair, order.id, 'start')
+        act(repair, order.id, 'finish', note='换灯管', part_name_1='灯管', part_qty_1=str(tubes),
+            part_name_2='启辉器', part_qty_2='1', photos=jpeg_upload())
+        act(manager, order.id, 'close')
+    act(manager, orders[0].id, 'compensate', liable_party='四(1)班 张三', compensation='30')
+    with db.database.connection_context():
+        WorkOrder.update(due_at=utcnow() - datetime.timedelta(hours=2)).where(WorkOrder.id == orders[2].id).execute()
+    status, html = page(manager, '/repairs/ledger')
+    assert status == 200
+    assert re.search(r'<td>灯管</td><td class="num">3</td>', html)
+    assert re.search(r'<td>启辉器</td><td class="num">2</td>', html)
+    assert re.search(r'<td>水电照明</td><td class="num">3</td>', html)
+    assert '四(1)班 张三' in html and '¥30.00' in html
+    assert '33%' in html  # one of three overdue
+    csv_text = manager.get('/repairs/ledger.csv').get_data(as_text=True)
+    assert csv_text.startswith('\ufeff') and '四(1)班 张三' in csv_text and orders[0].number in csv_text
+    assert page(manager, '/repairs/ledger?from=2026-13-01')[0] == 400
+
+
+def test_settings_choose_default_assignees_and_due_hours(app, as_role, school):
+    admin = as_role('admin')
+    token = csrf_token(admin, '/repairs/settings')
+    data = {'csrf_token': token, 'hours_urgent': '2', 'hours_high': '12', 'hours_normal': 'x', 'hours_low': '100',
+            'assignee_electrical': str(school['users']['repair'].id)}
+    response = admin.post('/repairs/settings', data=data)
+    assert response.status_code == 400 and 'value="x"' in response.get_data(as_text=True)
+    with db.database.connection_context():
+        assert RepairSettings.select().count() == 0 and RepairCategory.select().count() == 0
+    data['hours_normal'] = '48'
+    assert admin.post('/repairs/settings', data=data).status_code == 302
+    with app.test_request_context('/'), db.database.connection_context():
+        order = report_problem(school['campus'], place=school['room'], title='灯', category='electrical')
+        assert order.assignee_id == school['users']['repair'].id
+        assert order.due_at - order.created_at == datetime.timedelta(hours=48)
+        assert AuditLog.select().where(AuditLog.entity == 'repair_category').count() == 1
+    data['assignee_plumbing'] = str(school['users']['teacher'].id)  # not someone who repairs
+    assert admin.post('/repairs/settings', data=data).status_code == 400
