@@ -51,6 +51,12 @@ def campus_item(item_id):
     return item
 
 
+def active_tag(place=None, item=None):
+    """The label currently in use on a place or an item, if any."""
+    where = (Tag.item == item) if item is not None else ((Tag.place == place) & Tag.item.is_null())
+    return Tag.select().where(where & (Tag.status == 'active')).order_by(Tag.id.desc()).first()
+
+
 def place_paths(campus, place_ids):
     """{place id: 'building › floor › room'} for many places with one query."""
     names = {p.id: (p.name, p.parent_id) for p in
@@ -197,7 +203,8 @@ def place_edit(place_id):
     kinds = list(Item.select(Item.kind, fn.COUNT(Item.id).alias('n'))
                  .where(Item.place == place).group_by(Item.kind).order_by(Item.kind).tuples())
     return render_template('places/place_form.html', form=form, place=place, kinds=kinds,
-                           item_total=sum(n for _kind, n in kinds), crumbs=place.ancestors())
+                           item_total=sum(n for _kind, n in kinds), crumbs=place.ancestors(),
+                           tag=active_tag(place=place))
 
 
 @bp.route('/places/<int:place_id>/delete', methods=['POST'])
@@ -336,7 +343,7 @@ def item_edit(item_id):
             flash(_('Saved.'), 'success')
             return redirect(url_for('places.item_edit', item_id=item.id))
     return render_template('places/item_form.html', form=form, item=item,
-                           path=place_paths(g.campus, [item.place_id])[item.place_id])
+                           path=place_paths(g.campus, [item.place_id])[item.place_id], tag=active_tag(item=item))
 
 
 @bp.route('/items/<int:item_id>/delete', methods=['POST'])

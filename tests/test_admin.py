@@ -254,3 +254,13 @@ def test_asset_page_shows_its_extra_facts(as_role, school):
                            attributes={'agent': '干粉', 'capacity_kg': 4, 'note': '走廊东侧'})
     html = as_role('viewer').get(f'/admin/items/{item.id}').get_data(as_text=True)
     assert '走廊东侧' in html and '干粉' in html and '灭火剂' in html
+
+
+def test_place_and_asset_pages_lead_to_their_label(as_role, school):
+    with database.connection_context():
+        Tag.create(token='DK00000003', campus=school['campus'], item=school['desk'])
+    manager = as_role('manager')
+    assert '/t/ABCDEFGH12' in manager.get(f'/admin/places/{school["room"].id}').get_data(as_text=True)
+    page = manager.get(f'/admin/items/{school["desk"].id}').get_data(as_text=True)
+    assert '/t/DK00000003' in page and '/admin/labels/tag/DK00000003' in page
+    assert '/admin/labels/tag/' not in as_role('viewer').get(f'/admin/items/{school["desk"].id}').get_data(as_text=True)
