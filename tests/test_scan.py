@@ -346,3 +346,14 @@ def test_every_role_on_every_kind_of_label(app, school, labels):
             assert response.status_code == 200, (role, kind, response.status_code)
             html = response.get_data(as_text=True)
             assert ('最近记录' in html) == (role != 'anonymous'), (role, kind)
+
+
+def test_repair_worker_goes_from_the_label_to_the_open_job(as_role, labels):
+    teacher = as_role('teacher')
+    post_form(teacher, labels['desk'], 'report', {'title': '抽屉坏了'})
+    with database.connection_context():
+        order = WorkOrder.get()
+    html = page(as_role('repair'), labels['desk'])
+    assert f'/repairs/{order.id}' in html and '抽屉坏了' in html
+    anonymous = teacher.application.test_client()
+    assert f'/repairs/{order.id}' not in page(anonymous, labels['desk'])
