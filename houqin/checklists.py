@@ -1,5 +1,6 @@
 """Checklists: versioned forms per kind of place or item and activity, and the answers people give."""
 import datetime
+import functools
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -43,8 +44,16 @@ def activities_for(campus, kind):
 
 
 def questions(template):
-    """The template's items in order."""
-    return list(template.items.order_by(ChecklistItem.position, ChecklistItem.id))
+    """The template's items in order (a saved version never changes, so each process reads it once)."""
+    key = (template.id, template.version, template.campus_id, template.target_kind, template.activity,
+           template.created_at)
+    return list(_questions(key))
+
+
+@functools.lru_cache(maxsize=512)
+def _questions(key):
+    return tuple(ChecklistItem.select().where(ChecklistItem.template == key[0])
+                 .order_by(ChecklistItem.position, ChecklistItem.id))
 
 
 @dataclass

@@ -78,16 +78,21 @@ class Place(BaseModel):
         indexes = ((('campus', 'code'), True), (('campus', 'parent', 'position'), False))
 
     def ancestors(self):
-        """The places above this one, outermost first."""
-        chain, node = [], self
-        while node.parent_id is not None:
-            node = Place.get_by_id(node.parent_id)
-            chain.append(node)
-        return list(reversed(chain))
+        """The places above this one, outermost first (one query, however deep)."""
+        return [p for p in self.chain() if p.id != self.id]
+
+    def chain(self):
+        """This place and every place above it, outermost first, in one recursive query."""
+        return list(Place.raw(
+            'WITH RECURSIVE up(id, depth) AS (SELECT id, 0 FROM place WHERE id = %s'
+            ' UNION ALL SELECT p.parent_id, up.depth + 1 FROM place p JOIN up ON p.id = up.id'
+            ' WHERE p.parent_id IS NOT NULL AND up.depth < 50)'
+            ' SELECT place.* FROM place JOIN up ON place.id = up.id ORDER BY up.depth DESC'
+            .replace('%s', database.param), self.id))
 
     def path(self, separator=' › '):
         """The place's location as building › floor › room."""
-        return separator.join([p.name for p in self.ancestors()] + [self.name])
+        return separator.join(p.name for p in self.chain())
 
 
 class Item(BaseModel):
@@ -470,8 +475,7 @@ class NotificationChannel(BaseModel):
 
 MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
           Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
-          AuditLog, LabelLayout,
-          RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
+          AuditLog, LabelLayout, RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
 
 __all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
                                           'ITEM_STATUSES', 'ROLES']

@@ -81,7 +81,9 @@ def last_cleaned(place):
 def recent_records(place=None, item=None, limit=10):
     """The latest records at a place (not its assets) or an asset, newest first, with who made them."""
     where = (Record.item == item) if item is not None else ((Record.place == place) & Record.item.is_null())
-    return list(Record.select(Record, User).join(User, JOIN.LEFT_OUTER, on=(Record.user == User.id))
+    return list(Record.select(Record.id, Record.created_at, Record.activity, Record.outcome, Record.note,
+                              Record.reporter_name, Record.user, User.username, User.display_name)
+                .join(User, JOIN.LEFT_OUTER, on=(Record.user == User.id))
                 .where(where).order_by(Record.created_at.desc(), Record.id.desc()).limit(limit))
 
 

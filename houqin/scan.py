@@ -45,16 +45,16 @@ def describe(tag):
     if tag.item_id:
         item = Item.get_or_none(Item.id == tag.item_id)
         if item:
-            place = Place.get_by_id(item.place_id)
+            location = ' › '.join(p.name for p in Place(id=item.place_id).chain())
             return {'kind': 'item', 'object': item, 'name': item.name, 'number': item.asset_number or '',
-                    'kind_label': ITEM_KIND_LABELS.get(item.kind, item.kind), 'location': place.path()}
+                    'kind_label': ITEM_KIND_LABELS.get(item.kind, item.kind), 'location': location}
     if tag.place_id:
-        place = Place.get_or_none(Place.id == tag.place_id)
-        if place:
-            above = place.ancestors()
+        chain = Place(id=tag.place_id).chain()
+        if chain:
+            place = chain[-1]
             return {'kind': 'place', 'object': place, 'name': place.name, 'number': place.code or '',
                     'kind_label': PLACE_KIND_LABELS.get(place.kind, place.kind),
-                    'location': ' › '.join(p.name for p in above + [place])}
+                    'location': ' › '.join(p.name for p in chain)}
     return None
 
 
@@ -194,8 +194,8 @@ def scan_pages_policy(response):
 
 def label_page(tag, target, errors=None, typed=None, typed_form=None, status=200, ids=None, page_error=None):
     """The scan page for an active label: facts, the viewer's actions (largest first), recent records."""
-    campus = Campus.get_by_id(tag.campus_id)
     staff = staff_of(tag)
+    campus = g.campus if staff else Campus.get_by_id(tag.campus_id)
     obj = target['object']
     is_place = target['kind'] == 'place'
     place, item = (obj, None) if is_place else (None, obj)
