@@ -23,6 +23,7 @@ from email.message import EmailMessage
 import click
 from flask import current_app, g, has_app_context, has_request_context
 from flask_babel import force_locale, gettext as _, lazy_gettext as _l
+from peewee import OperationalError
 
 from . import db
 from .models import Campus, Membership, NotificationChannel, Outbox, Place, User, WorkOrder, utcnow
@@ -176,7 +177,8 @@ def enqueue_overdue(now=None):
 
 def send_test(channel):
     """Queue a test message on one channel (delivered like any other)."""
-    with db.database.atomic():
+    from .repairs.workflow import write_transaction
+    with write_transaction():
         return enqueue(channel.campus_id, [('test', [])], channels=[channel])[0]
 
 
@@ -318,10 +320,11 @@ def claim(row_id, worker, now):
         & (Outbox.locked_until.is_null() | (Outbox.locked_until < now))).execute())
 
 
-def record_attempt(row_id, worker, error):
+def record_attempt(row_id, worker, error, now=None):
     """Write one attempt's outcome on a row this worker holds: sent, or the error and the next try."""
-    now = utcnow()
-    with db.database.atomic():
+    from .repairs.workflow import write_transaction
+    now = max(now or utcnow(), utcnow())
+    with write_transaction():
         row = Outbox.get_by_id(row_id)
         if row.claimed_by != worker:
             return  # our lease ran out and another worker took over: its outcome stands
@@ -334,6 +337,18 @@ def record_attempt(row_id, worker, error):
         else:
             changes.update(sent_at=now)
         Outbox.update(**changes).where((Outbox.id == row_id) & (Outbox.claimed_by == worker)).execute()
+
+
+def record_or_retry(row_id, worker, error, now):
+    """Record an attempt, trying again on a passing database error: an unrecorded send would be repeated."""
+    for wait in (0.2, 0.5, 1, 2, 0):
+        try:
+            return record_attempt(row_id, worker, error, now)
+        except OperationalError:
+            if not wait:
+                raise
+            log.warning('could not record delivery of outbox row %s yet; retrying', row_id)
+            time.sleep(wait)
 
 
 def deliver_due(now=None, worker=None, limit=BATCH):
@@ -358,7 +373,7 @@ def deliver_due(now=None, worker=None, limit=BATCH):
         except Exception as exc:  # a sender bug must not stop the other rows
             log.exception('notification %s failed', row_id)
             error = f'{type(exc).__name__}: {exc}'
-        record_attempt(row_id, worker, error)
+        record_or_retry(row_id, worker, error, now)
         sent, failed = (sent + 1, failed) if not error else (sent, failed + 1)
     return sent, failed
 

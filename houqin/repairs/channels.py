@@ -47,6 +47,8 @@ class ChannelForm(FlaskForm):
         people = (User.select(User.id, User.display_name, User.username).join(Membership)
                   .where((Membership.campus == g.campus) & User.active).order_by(User.display_name))
         self.user.choices = select_choices([(0, '—')] + [(u.id, u.name) for u in people])
+        if not isinstance(self.user.data, int):  # from the channel (a User or None), or absent from the form
+            self.user.data = getattr(self.user.data, 'id', None) or 0
         self.channel = channel
 
     def validate_url(self, field):
@@ -154,7 +156,6 @@ def edit(channel_id):
     form = ChannelForm(obj=channel, channel=channel)
     if request.method == 'GET':
         form.secret.data = ''
-        form.user.data = channel.user_id or 0
     if form.validate_on_submit():
         before = safe_snapshot(channel)
         apply_form(form, channel)
