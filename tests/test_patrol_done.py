@@ -88,7 +88,7 @@ def test_a_night_with_one_skipped_checkpoint_and_one_burst(demo_app, webhook):
     assert '<b>3/4</b>轮次完成' in totals and '<b>1</b>漏巡点次' in totals
     assert '<b>0</b>整轮漏巡' in totals and '<b>0</b>迟到' in totals and '<b>0</b>顺序不符' in totals
     assert '<b>3</b>被标记 · 连扫1次' in totals
-    assert '漏巡: 水泵房' in page
+    assert '漏巡：水泵房' in page
     flagged = page[page.index('被标记的打卡'):]
     flagged = flagged[:flagged.index('</section>')]
     assert [name in flagged for name in ('食堂后门', '女生宿舍', '男生宿舍')] == [True, True, True]

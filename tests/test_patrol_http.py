@@ -102,6 +102,8 @@ def test_a_hazard_anomaly_becomes_a_work_order(as_role, live_route):
     assert '插座未断电' in order.title and order.description == '插座冒烟'
     assert order.record.answers['anomaly'] == 'socket_live'
     assert PatrolScan.get_by_id(scan.id).anomalies[0]['order'] == order.id
+    photo = order.record.photos.get()
+    assert photo.event_id is not None and photo.event.order_id == order.id  # the photo shows on the work order
     assert order.number in guard.get(response.headers['Location']).get_data(as_text=True)
 
 
@@ -148,7 +150,8 @@ def test_duty_log_entries_and_what_the_next_shift_must_know(as_role, school):
                                      'for_next_shift': 'y'})
     entry = DutyLog.get()
     assert entry.for_next_shift and entry.kind == 'handover' and entry.user_id == school['users']['guard'].id
-    # The next shift (a night later) sees it at the top.
-    DutyLog.update(night=entry.night - dt.timedelta(days=1)).execute()
+    # The next shift sees it at the top for a day.
     page = as_role('manager').get('/patrol/duty').get_data(as_text=True)
     assert '上一班交代' in page and '后门锁坏了' in page
+    DutyLog.update(created_at=utcnow() - dt.timedelta(hours=30)).execute()
+    assert '上一班交代' not in as_role('manager').get('/patrol/duty').get_data(as_text=True)

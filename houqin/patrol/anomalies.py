@@ -36,11 +36,10 @@ def report_anomaly(scan, user, kind, *, note='', hazard=False, photo=None, submi
                                    place=scan.place_id, activity='patrol', user=user, outcome='problem',
                                    note=note, answers={'anomaly': kind, 'scan': scan.id, 'hazard': bool(hazard)},
                                    created_at=now or utcnow())
-            if photo is not None:
-                save_photo(photo, scan.campus_id, user, record=record)
+            stored = [save_photo(photo, scan.campus_id, user, record=record)] if photo is not None else []
             order = None
             if hazard:
-                order = open_work_order(scan, record, place, kind, note, user)
+                order = open_work_order(scan, record, place, kind, note, user, stored)
             fresh = PatrolScan.get_by_id(scan.id)
             fresh.anomalies = (fresh.anomalies or []) + [
                 {'kind': kind, 'record': record.id, 'order': order.id if order else None}]
@@ -53,13 +52,14 @@ def report_anomaly(scan, user, kind, *, note='', hazard=False, photo=None, submi
     return record, order, True
 
 
-def open_work_order(scan, record, place, kind, note, user):
+def open_work_order(scan, record, place, kind, note, user, photos=()):
     """A hazard seen on patrol: a work order through the repairs workflow (which notifies the managers)."""
     from ..repairs.workflow import report_problem  # the repairs module is optional until it is installed
     title = _('%(anomaly)s at %(place)s (night patrol)', anomaly=anomaly_label(kind),
               place=place.name if place else '')
     return report_problem(Campus.get_by_id(scan.campus_id), place=place, record=record, title=title[:200],
-                          description=note, category=ANOMALIES[kind][1], hazard=True, reporter=user)
+                          description=note, category=ANOMALIES[kind][1], hazard=True, reporter=user,
+                          photos=photos)
 
 
 def order_of(scan, record_id):

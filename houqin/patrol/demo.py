@@ -24,7 +24,7 @@ LATE = {(6, 0)}              # the last checkpoint after the round's end, in its
 ANOMALIES = {(2, 0, '教学楼'): ('light_on', '三楼东头两间教室灯没关，已关闭。'),
              (2, 1, '配电房'): ('door_unlocked', '配电房门未上锁，已锁好，明早告知电工。'),
              (5, 0, '食堂/食堂后门'): ('tap_running', '后厨洗菜池水龙头没关紧。')}
-DUTY = ('接班：对讲机、手电、门卫室钥匙齐全，监控正常。', '交班：夜间巡逻四轮，情况如下。')
+DUTY = ('对讲机、手电、门卫室钥匙齐全，监控正常。', '夜间巡逻四轮，')
 
 
 def build_patrol(campus, places, users, now, set_up):

@@ -135,7 +135,7 @@ def duty_log():
     entries = list(DutyLog.select(DutyLog, User).join(User, on=(DutyLog.user == User.id), join_type=JOIN.LEFT_OUTER)
                    .where((DutyLog.campus == g.campus) & (DutyLog.night >= night - datetime.timedelta(days=2)))
                    .order_by(DutyLog.created_at.desc()))
-    handed_over = [e for e in entries if e.for_next_shift and e.night < night]
+    handed_over = [e for e in entries if e.for_next_shift and e.created_at >= now - datetime.timedelta(hours=24)]
     return render_template('patrol/duty.html', form=form, entries=entries, handed_over=handed_over,
                            kinds=DUTY_KINDS, night=night), (400 if form.errors else 200)
 
