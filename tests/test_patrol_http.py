@@ -155,3 +155,14 @@ def test_duty_log_entries_and_what_the_next_shift_must_know(as_role, school):
     assert '上一班交代' in page and '后门锁坏了' in page
     DutyLog.update(created_at=utcnow() - dt.timedelta(hours=30)).execute()
     assert '上一班交代' not in as_role('manager').get('/patrol/duty').get_data(as_text=True)
+
+
+def test_the_scan_page_with_the_patrol_panel_stays_within_one_round_trip(as_role, live_route):
+    """HTML (with its inline CSS) plus scan.js and patrol.js, compressed, at most 14 KB."""
+    import gzip
+    guard = as_role('guard')
+    html = guard.get(f'/t/{live_route["tags"][0].token}').data
+    scripts = re.findall(r'<script[^>]*src="([^"]+)"', html.decode())
+    assert '/static/patrol.js' in scripts
+    total = len(gzip.compress(html, 9)) + sum(len(gzip.compress(guard.get(s).data, 9)) for s in scripts)
+    assert total <= 14 * 1024, total
