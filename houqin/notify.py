@@ -351,8 +351,8 @@ def record_or_retry(row_id, worker, error, now):
             time.sleep(wait)
 
 
-def deliver_due(now=None, worker=None, limit=BATCH):
-    """Send every due notification of every campus once; returns (sent, failed)."""
+def deliver_due(now=None, worker=None, limit=BATCH, stop=None):
+    """Send every due notification of every campus once; returns (sent, failed). A set `stop` ends it early."""
     now = now or utcnow()
     worker = worker or secrets.token_hex(8)
     due = (Outbox.select(Outbox.id).join(NotificationChannel, on=(Outbox.target == NotificationChannel.id))
@@ -361,6 +361,8 @@ def deliver_due(now=None, worker=None, limit=BATCH):
            .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
     sent = failed = 0
     for (row_id,) in list(due.tuples()):
+        if stop is not None and stop.is_set():
+            break
         if not claim(row_id, worker, now):
             continue
         row = Outbox.get_by_id(row_id)
@@ -389,10 +391,10 @@ def seconds_until_next_due(now=None):
     return max(0.0, (when - now).total_seconds())
 
 
-def run_pass(now=None):
+def run_pass(now=None, stop=None):
     """One round of the worker: queue overdue notices, then send what is due; returns (sent, failed)."""
     enqueue_overdue(now)
-    return deliver_due(now)
+    return deliver_due(now, stop=stop)
 
 
 # Opportunistic delivery after requests, where no worker runs --------------------------------------------
@@ -481,7 +483,7 @@ def notify_command(once, interval):
     click.echo('Delivering notifications' + ('' if once else f' every {interval:g} s; stop with Ctrl-C') + '.')
     while True:
         with db.database.connection_context():
-            sent, failed = run_pass()
+            sent, failed = run_pass(stop=stop)
             wait = seconds_until_next_due()
         if sent or failed:
             click.echo(f'{utcnow():%Y-%m-%d %H:%M:%S} sent {sent}, failed {failed}')
