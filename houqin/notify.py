@@ -333,7 +333,8 @@ def record_attempt(row_id, worker, error, now=None):
                    'attempt_log': (row.attempt_log or [])[-49:] + [
                        {'at': now.isoformat(timespec='seconds'), 'error': error or ''}]}
         if error:
-            changes.update(last_error=error[:2000], next_attempt_at=now + datetime.timedelta(seconds=retry_delay(attempts)))
+            wait = datetime.timedelta(seconds=retry_delay(attempts))
+            changes.update(last_error=error[:2000], next_attempt_at=now + wait)
         else:
             changes.update(sent_at=now)
         Outbox.update(**changes).where((Outbox.id == row_id) & (Outbox.claimed_by == worker)).execute()
@@ -383,7 +384,9 @@ def deliver_due(now=None, worker=None, limit=BATCH, stop=None):
 def seconds_until_next_due(now=None):
     """Seconds until the earliest unsent row is due (0 if one is due now), or None when none waits."""
     now = now or utcnow()
-    row = (Outbox.select(Outbox.next_attempt_at, Outbox.locked_until).where(Outbox.sent_at.is_null())
+    row = (Outbox.select(Outbox.next_attempt_at, Outbox.locked_until)
+           .join(NotificationChannel, on=(Outbox.target == NotificationChannel.id))
+           .where(Outbox.sent_at.is_null() & NotificationChannel.active)
            .order_by(Outbox.next_attempt_at).first())
     if row is None:
         return None

@@ -24,8 +24,7 @@ import pytest
 
 from conftest import csrf_token, make_app
 from houqin import db, notify
-from houqin.models import (Membership, NotificationChannel, Outbox, RepairCategory, User, WorkOrder,
-                           WorkOrderCounter, utcnow)
+from houqin.models import NotificationChannel, Outbox, RepairCategory, User, WorkOrder, WorkOrderCounter, utcnow
 from houqin.repairs.workflow import apply_action, report_problem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -340,7 +339,8 @@ def test_wecom_dingtalk_and_feishu_messages_are_signed_and_shaped_as_the_robots_
     channel(s, wecom.url + '?key=abc', kind='wecom', audience='managers')
     channel(s, ding.url + '?access_token=t', kind='dingtalk', audience='managers', secret='SECdemo123')
     channel(s, fei.url, kind='feishu', audience='managers', secret='feishu-secret')
-    order = report_problem(s['campus'], place=s['room'], title='消防通道堵塞', hazard=True, reporter=s['users']['teacher'])
+    order = report_problem(s['campus'], place=s['room'], title='消防通道堵塞', hazard=True,
+                           reporter=s['users']['teacher'])
     assert deliver() == (3, 0)
     manager_phone = s['users']['manager'].phone
     text = wecom.received[0]['json']['text']
@@ -524,7 +524,7 @@ def test_after_a_request_the_embedded_default_delivers_without_a_worker(database
 
 def test_channel_admin_pages(quiet_app, hook):
     from conftest import login, make_school
-    school = make_school()
+    make_school()
     admin = quiet_app.test_client()
     login(admin, 'admin')
     token = csrf_token(admin, '/admin/notify/new')
@@ -566,3 +566,24 @@ def test_channel_admin_pages(quiet_app, hook):
     with db.database.connection_context():
         assert NotificationChannel.select().count() == 0 and Outbox.select().count() == 0
     assert '添加通知渠道' in admin.get('/admin/notify/').get_data(as_text=True)
+
+
+def test_the_notify_worker_runs_until_sigterm(quiet_app, ctx, hook, database_url, tmp_path):
+    """`flask houqin notify` keeps delivering what is queued while it runs, and stops cleanly on SIGTERM."""
+    import signal
+    s = ctx
+    server = hook()
+    target = channel(s, server.url)
+    env = dict(os.environ, HOUQIN_DATABASE_URL=database_url, HOUQIN_SECRET_KEY='x', HOUQIN_ENV='development',
+               HOUQIN_INSTANCE_PATH=str(tmp_path / 'inst'))
+    worker = subprocess.Popen([sys.executable, '-m', 'flask', '--app', 'app', 'houqin', 'notify', '--interval', '0.2'],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert b'Delivering notifications' in worker.stdout.readline()
+        notify.send_test(target)  # queued after the worker started
+        assert wait_for(lambda: server.received)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, err = worker.communicate(timeout=20)
+    assert worker.returncode == 0, err.decode()[-2000:]
+    assert len(server.received) == 1

@@ -3,12 +3,11 @@ import datetime
 import io
 import re
 
-import pytest
 from PIL import Image
 
-from conftest import csrf_token, login
+from conftest import csrf_token
 from houqin import db
-from houqin.models import (AuditLog, Item, Photo, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent,
+from houqin.models import (AuditLog, Item, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent,
                            utcnow)
 from houqin.repairs.workflow import report_problem
 

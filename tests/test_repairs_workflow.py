@@ -44,7 +44,8 @@ def test_report_creates_a_numbered_order_with_its_first_event(ctx):
     assert order.number == f'{order.year}-0001' and order.sequence == 1
     assert order.due_at == order.created_at + datetime.timedelta(hours=72)
     events = list(order.events)
-    assert [(e.action, e.from_status, e.to_status, e.actor_id) for e in events] == [('report', '', 'reported', teacher.id)]
+    assert [(e.action, e.from_status, e.to_status, e.actor_id) for e in events] == [
+        ('report', '', 'reported', teacher.id)]
     assert Photo.get_by_id(shot.id).event_id == events[0].id
     assert Item.get_by_id(s['desk'].id).status == 'broken'
     second = report_problem(s['campus'], place=s['room'], title='灯不亮', reporter_name='路过的家长')
@@ -194,7 +195,8 @@ def test_merge_and_compensation(ctx):
     assert Item.get_by_id(s['desk'].id).status == 'broken'  # the first order still waits
     apply_action(first, 'start', user=u['repair'], role='repair')
     with pytest.raises(TransitionRefused):
-        apply_action(first, 'compensate', user=u['manager'], role='manager', liable_party='五(2)班 李明', compensation='80')
+        apply_action(first, 'compensate', user=u['manager'], role='manager', liable_party='五(2)班 李明',
+                     compensation='80')
     apply_action(first, 'finish', user=u['repair'], role='repair', note='修好', photos=[photo(s)])
     with pytest.raises(TransitionRefused):
         apply_action(first, 'compensate', user=u['repair'], role='repair', liable_party='x', compensation='1')

@@ -159,8 +159,10 @@ def ledger_csv():
     out = io.StringIO()
     out.write('\ufeff')
     writer = csv.writer(out)
-    local = g.campus.timezone
-    fmt = lambda t: t.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo(local)).strftime('%Y-%m-%d %H:%M') if t else ''  # noqa: E731
+    zone = ZoneInfo(g.campus.timezone)
+
+    def fmt(t):
+        return t.replace(tzinfo=datetime.timezone.utc).astimezone(zone).strftime('%Y-%m-%d %H:%M') if t else ''
     writer.writerow([_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
                      _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
                      _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')])

@@ -135,7 +135,8 @@ def new():
             entry_fix(channel)
         flash(_('Added %(name)s. Send a test message to check it.', name=channel.name), 'success')
         return redirect(url_for('channels.edit', channel_id=channel.id))
-    return render_template('notify/channel.html', form=form, channel=None, rows=[], hints=HINTS, topics=TOPIC_LABELS, kinds=CHANNEL_KINDS)
+    return render_template('notify/channel.html', form=form, channel=None, rows=[], hints=HINTS, topics=TOPIC_LABELS,
+                           kinds=CHANNEL_KINDS)
 
 
 def entry_fix(channel):

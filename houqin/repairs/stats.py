@@ -80,9 +80,3 @@ def term_counts(orders, now=None):
         'compensation': sum((o.compensation for o in compensated), Decimal('0')),
     }
 
-
-def hours_text(hours):
-    """A duration for people: '5.5 h' under two days, else '3.2 d'."""
-    if hours is None:
-        return '—'
-    return f'{hours:.1f} h' if hours < 48 else f'{hours / 24:.1f} d'

@@ -12,7 +12,7 @@ from ..models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent, utcnow
 from ..photos import PhotoError, prepare_photo
 from ..places import place_choices, place_paths
 from . import workflow
-from .workflow import (ACTION_LABELS, BUTTON_LABELS, CATEGORY_LABELS, OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS,
+from .workflow import (ACTION_LABELS, BUTTON_LABELS, CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS,
                        WAITING_STATUSES, TransitionRefused, apply_action, is_overdue)
 
 bp = Blueprint('repairs', __name__, url_prefix='/repairs')

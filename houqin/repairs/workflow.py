@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import db
-from ..models import Item, Membership, Photo, Place, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent, utcnow
+from ..models import (Item, Membership, Photo, Place, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent,
+                      utcnow)
 
 CATEGORY_LABELS = {
     'electrical': _l('Electrical and lighting'), 'plumbing': _l('Plumbing'),
@@ -251,7 +252,8 @@ def check_action(status, action, relations):
     if not relations & allowed:
         if action in ('accept', 'start', 'finish') and 'repair' in relations:
             raise TransitionRefused(_('This job is assigned to someone else.'))
-        raise TransitionRefused(_('You may not do “%(action)s” on this order.', action=BUTTON_LABELS.get(action, action)))
+        raise TransitionRefused(_('You may not do “%(action)s” on this order.',
+                                  action=BUTTON_LABELS.get(action, action)))
     return moves[status]
 
 
@@ -294,8 +296,8 @@ def clean_parts(rows):
         if not qty:
             qty = '1'
         if not qty.isdigit() or not 1 <= int(qty) <= 999:
-            raise TransitionRefused(_('The quantity of %(part)s must be a whole number from 1 to 999; “%(qty)s” is not.',
-                                      part=name, qty=qty))
+            raise TransitionRefused(_(
+                'The quantity of %(part)s must be a whole number from 1 to 999; “%(qty)s” is not.', part=name, qty=qty))
         parts.append({'name': name, 'qty': int(qty)})
     if len(parts) > MAX_PARTS:
         raise TransitionRefused(_('At most %(n)d kinds of parts per repair.', n=MAX_PARTS))
