@@ -99,6 +99,11 @@ def check_answers(items, form, files):
             except ValueError:
                 result.errors[key] = _('Please enter a number.')
                 continue
+            low, high = plausible_range(item)
+            if (low is not None and number < low) or (high is not None and number > high):
+                result.errors[key] = _('%(value)g looks mistyped: it is far outside %(low)g–%(high)g. Please check it.',
+                                       value=number, low=item.min_value, high=item.max_value)
+                continue
             result.values[key] = number
             failed = ((item.min_value is not None and number < item.min_value)
                       or (item.max_value is not None and number > item.max_value))
@@ -116,6 +121,21 @@ def check_answers(items, form, files):
             if form.get(f'hazard{item.id}'):
                 result.hazards.append(item)
     return result
+
+
+def plausible_range(item):
+    """Values a number question accepts at all: outside its OK range is a failed check, far outside a typo.
+
+    With both bounds, "far" is two widths of the OK range beyond it (a gauge of 1.0–1.4 MPa takes 0.2–2.2;
+    a typed 14 is refused as a typo), and never below zero when the OK range starts at zero or above.
+    """
+    if item.min_value is None or item.max_value is None:
+        return None, None
+    span = max(item.max_value - item.min_value, 1e-9)
+    low = item.min_value - 2 * span
+    if item.min_value >= 0:
+        low = max(low, 0)
+    return low, item.max_value + 2 * span
 
 
 def failure_summary(items, answers):

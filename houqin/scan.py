@@ -248,13 +248,33 @@ def record_patrol_scan(tag):
                        client_time=parse_client_time(request.args.get('client_time')))
 
 
+class LabelGone(Exception):
+    """A form was sent to a label that was replaced or is not in use; carries the page to show."""
+
+    def __init__(self, response):
+        super().__init__('label not active')
+        self.response = response
+
+
 def active_label(token):
-    """The active label of a URL and what it points at, or 404."""
+    """The active label of a URL and what it points at; a replaced or blank label says so, unknown is 404."""
     found = find_tag(token)
-    target = describe(found) if found is not None and found.status == 'active' else None
-    if target is None:
+    if found is None:
         abort(404)
+    target = describe(found) if found.status == 'active' else None
+    if target is None:
+        typed = ' '.join(v for k, v in request.form.items() if k in ('title', 'note', 'name') and v.strip())
+        message = _('Nothing was saved: this label is no longer in use.')
+        if typed:
+            message += ' ' + _('What you typed: %(text)s', text=typed[:300])
+        flash(message, 'error')
+        raise LabelGone(tag_page(found, status=409))
     return found, target
+
+
+@bp.errorhandler(LabelGone)
+def label_gone(exc):
+    return exc.response
 
 
 def submission_id_or_none():

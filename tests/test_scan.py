@@ -357,3 +357,24 @@ def test_repair_worker_goes_from_the_label_to_the_open_job(as_role, labels):
     assert f'/repairs/{order.id}' in html and '抽屉坏了' in html
     anonymous = teacher.application.test_client()
     assert f'/repairs/{order.id}' not in page(anonymous, labels['desk'])
+
+
+def test_a_mistyped_number_is_refused_but_an_out_of_range_one_is_a_failed_check(as_role, labels):
+    manager = as_role('manager')
+    html = page(manager, labels['extinguisher'])
+    reading = re.search(r'<legend>压力读数.*?name="q(\d+)"', html, re.S).group(1)
+    response, _data = post_form(manager, labels['extinguisher'], 'inspect', {f'q{reading}': '14'}, page_html=html)
+    assert response.status_code == 400 and '可能输错了' in response.get_data(as_text=True)
+    assert 'value="14"' in response.get_data(as_text=True) and count(Record) == 0
+
+
+def test_a_form_sent_to_a_replaced_label_saves_nothing_and_says_so(as_role, labels):
+    teacher = as_role('teacher')
+    html = page(teacher, labels['desk'])
+    with database.connection_context():
+        Tag.update(status='revoked').where(Tag.token == labels['desk']).execute()
+    response, _data = post_form(teacher, labels['desk'], 'report', {'title': '桌面裂了'}, page_html=html)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert '未保存' in body and '桌面裂了' in body and '此标签已被替换' in body
+    assert count(Record) == 0 and count(WorkOrder) == 0
