@@ -468,6 +468,7 @@ def init_app(app):
 
     @app.teardown_request
     def deliver_after_request(exc=None):
+        """Start a background pass when this request queued something or a check is due."""
         if exc is None:
             delivery.maybe_start(bool(g.get('notify_written')))
 

@@ -237,6 +237,13 @@ def test_anonymous_reporter_follows_through_the_secret_link(app, client, school)
     assert '晚上有学生在那里玩' in html and '补充了信息' in html
     assert client.get(f'/repairs/follow/{order.follow_secret}.json').get_json()[str(order.id)]['status'] == 'reported'
     assert client.get(f'/repairs/{order.id}').status_code == 302  # the staff page needs a log-in
+    # Merged as a duplicate, the follow link leads on to the order that is being repaired.
+    with app.test_request_context('/'), db.database.connection_context():
+        kept = report_problem(school['campus'], place=school['room'], title='栏杆松动')
+        from houqin.repairs.workflow import apply_action
+        apply_action(order, 'merge', user=school['users']['manager'], role='manager', into=kept.number)
+    status, html = page(client, f'/repairs/follow/{order.follow_secret}')
+    assert '已合并' in html and f'/repairs/follow/{kept.follow_secret}' in html and kept.number in html
 
 
 def test_ledger_counts_parts_time_to_close_overdue_and_compensation(app, as_role, school):

@@ -32,6 +32,8 @@ def secret_tail(secret):
 
 
 class ChannelForm(FlaskForm):
+    """A channel: its kind and address, the signing secret, and whom it reaches."""
+
     name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=60)],
                        description=_l('E.g. 后勤维修群'))
     kind = SelectField(_l('Kind'), choices=select_choices(CHANNEL_KINDS))

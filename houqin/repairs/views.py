@@ -229,7 +229,9 @@ def follow_page(order, error=None, kept=None, status=200):
     photo_counts = {}
     for (event_id,) in Photo.select(Photo.event).where(Photo.event.in_([e.id for e in events])).tuples():
         photo_counts[event_id] = photo_counts.get(event_id, 0) + 1
+    merged_into = WorkOrder.get_or_none(WorkOrder.id == order.merged_into_id) if order.merged_into_id else None
     return render_template('repairs/follow.html', order=order, events=events, place=place, item=item,
+                           merged_into=merged_into,
                            path=place.path() if place else '', photo_counts=photo_counts, error=error,
                            kept=kept or {}, form=FlaskForm(), now=utcnow()), status
 
