@@ -2,7 +2,6 @@
 import csv
 import datetime
 import io
-import re
 import time
 
 import pytest

@@ -1,5 +1,4 @@
 """Three people at labels on their phones: a janitor signs off a toilet, two teachers report one broken desk."""
-import io
 
 import pytest
 from PIL import Image
