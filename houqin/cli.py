@@ -56,6 +56,45 @@ def create_user_command(username, role, campus_code, display_name, password):
     click.echo(f'Created {username} ({role}) on {campus.name}.')
 
 
+@houqin_cli.command('create-campus')
+@click.argument('code')
+@click.argument('name')
+@click.option('--timezone', default=None, help='IANA time zone (default: HOUQIN_DEFAULT_TIMEZONE)')
+def create_campus_command(code, name, timezone):
+    """Add a school (a district office runs several); then give people roles on it with `grant`."""
+    from zoneinfo import available_timezones
+    timezone = timezone or current_app.config['DEFAULT_TIMEZONE']
+    if timezone not in available_timezones():
+        raise click.ClickException(f'unknown time zone {timezone!r}; use a name such as Asia/Shanghai')
+    with db.database.connection_context(), db.database.atomic():
+        if Campus.get_or_none(Campus.code == code):
+            raise click.ClickException(f'a campus with code {code!r} exists already')
+        Campus.create(code=code, name=name, timezone=timezone)
+    click.echo(f'Created campus {name} ({code}).')
+
+
+@houqin_cli.command('grant')
+@click.argument('username')
+@click.argument('role', type=click.Choice(ROLES))
+@click.option('--campus', 'campus_code', required=True, help='campus code')
+def grant_command(username, role, campus_code):
+    """Give an existing account a role on a campus (replacing the role it had there)."""
+    with db.database.connection_context(), db.database.atomic():
+        user = User.get_or_none(User.username == username.lower())
+        campus = Campus.get_or_none(Campus.code == campus_code)
+        if user is None:
+            raise click.ClickException(f'no account named {username!r}')
+        if campus is None:
+            raise click.ClickException(f'no campus with code {campus_code!r}')
+        membership = Membership.get_or_none((Membership.user == user) & (Membership.campus == campus))
+        if membership is None:
+            Membership.create(user=user, campus=campus, role=role)
+        else:
+            membership.role = role
+            membership.save()
+    click.echo(f'{user.username} is now {role} on {campus.name}.')
+
+
 @houqin_cli.command('demo')
 @click.option('--password', default='demo1234', show_default=True, help='password for every demo account')
 def demo_command(password):

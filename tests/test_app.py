@@ -209,3 +209,17 @@ def test_a_crash_shows_a_friendly_page_not_a_traceback(app, client, school):
     assert response.status_code == 500
     html = response.get_data(as_text=True)
     assert '服务器出错了' in html and 'RuntimeError' not in html
+
+
+def test_a_district_office_adds_a_school_and_grants_roles(app, runner, school):
+    result = runner.invoke(args=['houqin', 'create-campus', 'xq', '西桥小学'])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=['houqin', 'create-campus', 'xq', '重复']).exit_code != 0
+    assert runner.invoke(args=['houqin', 'create-campus', 'yy', '某校', '--timezone', 'Mars/Base']).exit_code != 0
+    result = runner.invoke(args=['houqin', 'grant', 'teacher', 'manager', '--campus', 'xq'])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(args=['houqin', 'grant', 'nobody', 'manager', '--campus', 'xq']).exit_code != 0
+    from houqin.models import Membership, User
+    with db.database.connection_context():
+        roles = {(m.campus.code, m.role) for m in Membership.select().join(User).where(User.username == 'teacher')}
+    assert roles == {('test', 'teacher'), ('xq', 'manager')}
