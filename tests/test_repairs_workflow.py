@@ -144,7 +144,7 @@ def test_full_lifecycle_moves_the_item_status(ctx):
     apply_action(order, 'finish', user=u['repair'], role='repair', note='换了桌面', photos=[photo(s)],
                  parts=[('桌面板', '1'), ('螺丝', '4')], cost='60')
     assert order.status == 'done' and order.cost == Decimal('60')
-    assert Item.get_by_id(s['desk'].id).status == 'in_use'  # repaired; verifying it is paperwork
+    assert Item.get_by_id(s['desk'].id).status == 'under_repair'  # in use again once the order is closed
     apply_action(order, 'reopen', user=u['teacher'], role='teacher', note='还是晃')
     assert order.status == 'accepted' and Item.get_by_id(s['desk'].id).status == 'broken'
     apply_action(order, 'start', user=u['repair'], role='repair')

@@ -143,15 +143,12 @@ def next_sequence(campus, year):
 
 
 def follow_item_status(item_id):
-    """Set an item's status from its orders: broken while one waits, under repair while worked on, else in use.
-
-    A repaired item is in use again as soon as the repair is done (verifying it is paperwork; a failed
-    check reopens the order and the item is broken again). Missing and scrapped items keep their status.
-    """
+    """Set an item's status from its orders: broken while one waits, under repair from the start of the work
+    until the order is closed, in use when no order on it is open. Missing and scrapped items keep theirs."""
     if item_id is None:
         return
     statuses = [o.status for o in WorkOrder.select(WorkOrder.status)
-                .where((WorkOrder.item == item_id) & WorkOrder.status.in_(WAITING_STATUSES))]
+                .where((WorkOrder.item == item_id) & WorkOrder.status.in_(OPEN_STATUSES))]
     wanted = ('broken' if any(s in ('reported', 'accepted') for s in statuses)
               else 'under_repair' if statuses else 'in_use')
     (Item.update(status=wanted)

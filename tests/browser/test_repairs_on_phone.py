@@ -121,4 +121,4 @@ def test_a_broken_light_from_report_to_verified_on_a_phone(app, live_server, pho
         robot.server_close()
     with db.database.connection_context():
         order = WorkOrder.get(WorkOrder.item == light.id)
-        assert order.status == 'verified' and Item.get_by_id(light.id).status == 'in_use'
+        assert order.status == 'verified' and Item.get_by_id(light.id).status == 'under_repair'
