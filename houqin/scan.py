@@ -26,7 +26,7 @@ from .models import Campus, Item, Photo, Place, Record, Tag, WorkOrder
 from .places import place_choices
 from .records import (DuplicateSubmission, anonymous_reports_since, last_cleaned, new_submission_id,
                       parse_client_time, parse_submission_id, recent_records)
-from .repairs.workflow import CATEGORY_LABELS, STATUS_LABELS, open_orders_for
+from .repairs.workflow import CATEGORY_LABELS, STATUS_LABELS, is_overdue, open_orders_for
 from .scan_actions import REPORT_CATEGORIES, join_report, offer_for, record_checklist, record_report
 from .tags import human_code, normalise_token
 from .vocab import ITEM_KIND_LABELS, PLACE_KIND_LABELS
@@ -220,7 +220,7 @@ def label_page(tag, target, errors=None, typed=None, typed_form=None, status=200
     html = render_template(
         'scan/page.html', tag=tag, code=human_code(tag.token), campus=campus, target=target, obj=obj, staff=staff,
         offer=offer, checklists=checklists, orders=orders, ids=ids, errors=errors or {}, typed=typed or {},
-        typed_form=typed_form, last_cleaned=last_cleaned(place) if is_place else None,
+        typed_form=typed_form, overdue={o.id for o in orders if is_overdue(o)}, last_cleaned=last_cleaned(place) if is_place else None,
         show_cleaning=any(a == 'cleaning' for a, _t, _q in checklists), expired=expired,
         expiry=expiry_note(obj, today) if not is_place else '', photo=photo, patrol_scan=patrol_scan,
         history=recent_records(place=place, item=item) if staff and offer.history else None,

@@ -378,3 +378,12 @@ def test_a_form_sent_to_a_replaced_label_saves_nothing_and_says_so(as_role, labe
     assert response.status_code == 409
     assert '未保存' in body and '桌面裂了' in body and '此标签已被替换' in body
     assert count(Record) == 0 and count(WorkOrder) == 0
+
+
+def test_open_reports_on_the_label_show_hazard_and_overdue(as_role, labels):
+    teacher = as_role('teacher')
+    post_form(teacher, labels['desk'], 'report', {'title': '桌角尖锐', 'hazard': '1'})
+    with database.connection_context():
+        WorkOrder.update(due_at=datetime.datetime(2020, 1, 1)).execute()
+    html = page(teacher, labels['desk'])
+    assert '安全隐患</span>' in html and '已超时' in html
