@@ -101,6 +101,7 @@ def register_request_hooks(app):
 
     @app.before_request
     def before_request():
+        """Connect, refuse a schema behind its migrations, load the campus and role."""
         if request.endpoint == 'static':
             return None
         db.connect_for_request()
@@ -116,6 +117,7 @@ def register_request_hooks(app):
 
     @app.after_request
     def security_headers(response):
+        """CSP, nosniff, no framing, and no caching of pages in shared caches."""
         response.headers.setdefault('Content-Security-Policy', CONTENT_SECURITY_POLICY)
         response.headers.setdefault('X-Content-Type-Options', 'nosniff')
         response.headers.setdefault('Referrer-Policy', 'same-origin')
@@ -156,5 +158,6 @@ def register_error_pages(app):
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
+        """An expired or missing CSRF token: say what to do, in the user's language."""
         message = _('This form had expired. Please go back, reload the page and submit again.')
         return render_template('errors/error.html', code=400, message=message), 400

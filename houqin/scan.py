@@ -182,11 +182,13 @@ def scan_csp():
 
 @bp.app_context_processor
 def scan_template_helpers():
+    """Templates of the scan page inline its stylesheet."""
     return {'scan_css': scan_css}
 
 
 @bp.after_app_request
 def scan_pages_policy(response):
+    """Scan pages get the CSP that admits their inline stylesheet."""
     if request.blueprint == 'scan':
         response.headers['Content-Security-Policy'] = scan_csp()
     return response
@@ -274,6 +276,7 @@ def active_label(token):
 
 @bp.errorhandler(LabelGone)
 def label_gone(exc):
+    """Answer a form sent to a replaced or blank label with that label's page."""
     return exc.response
 
 
