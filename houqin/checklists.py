@@ -34,15 +34,6 @@ def active_template(campus, kind, activity):
     return None
 
 
-def activities_for(campus, kind):
-    """The activities that have a checklist for this kind, e.g. {'cleaning', 'inspection'}."""
-    kinds = [kind] + ([KIND_FALLBACK[kind]] if kind in KIND_FALLBACK else [])
-    rows = (ChecklistTemplate.select(ChecklistTemplate.activity).distinct()
-            .where(ChecklistTemplate.target_kind.in_(kinds) & ChecklistTemplate.active
-                   & ((ChecklistTemplate.campus == campus) | ChecklistTemplate.campus.is_null())))
-    return {row.activity for row in rows}
-
-
 def questions(template):
     """The template's items in order (a saved version never changes, so each process reads it once)."""
     key = (template.id, template.version, template.campus_id, template.target_kind, template.activity,

@@ -7,7 +7,7 @@ from peewee import JOIN
 
 from ..models import DutyLog, PatrolRun, PatrolScan, Place, Record, Route, User, utcnow
 from .plans import active_routes, campus_holidays, plan_chooser, route_rounds, route_stops
-from .rounds import local_date, next_round, rounds_at, to_local
+from .rounds import local_date, next_round, rounds_at
 from . import evidence
 
 
@@ -201,11 +201,6 @@ def guard_report(campus, first, last, now=None):
     rows.sort(key=lambda r: r['name'])
     unwalked = sorted((r for r in runs.values() if r.status == 'missed'), key=lambda r: r.round_start)
     return {'first': first, 'last': last, 'guards': rows, 'missed_rounds': unwalked}
-
-
-def local_night_label(run, zone):
-    """'22:00–00:00' for a run in the campus's zone."""
-    return f'{to_local(run.round_start, zone):%H:%M}–{to_local(run.round_end, zone):%H:%M}'
 
 
 def default_night(campus, now=None):

@@ -1,7 +1,7 @@
 """Managing patrol routes on a phone or a laptop: checkpoints in order (add, remove, reorder), walking minutes
 between stops, rounds (shift window, fixed starts or every N hours, grace), holiday rounds, the holiday
 calendar, checkpoint locations, and reissuing a checkpoint's label when it was copied."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField
@@ -18,6 +18,7 @@ from ..tags import human_code
 from ..vocab import select_choices
 from .plans import route_stops
 from .rounds import RoundPlan, hhmm, minutes_of, parse_hhmm
+from .views import https_site
 
 bp = Blueprint('patrol_routes', __name__, url_prefix='/patrol/routes')
 
@@ -179,10 +180,6 @@ def renumber(route):
     for i, stop in enumerate(route_stops(route.id)):
         if stop.position != i:
             RouteStop.update(position=i).where(RouteStop.id == stop.id).execute()
-
-
-def https_site():
-    return current_app.config['BASE_URL'].startswith('https://')
 
 
 @bp.route('/')
