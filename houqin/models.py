@@ -127,6 +127,14 @@ class Tag(BaseModel):
     revoked_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utcnow)
 
+    def target(self):
+        """('item', Item) or ('place', Place) the label points at, or (None, None)."""
+        if self.item_id:
+            return 'item', Item.get_or_none(Item.id == self.item_id)
+        if self.place_id:
+            return 'place', Place.get_or_none(Place.id == self.place_id)
+        return None, None
+
 
 class User(BaseModel):
     """A person who signs in; roles are per campus (Membership)."""

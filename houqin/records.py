@@ -5,7 +5,7 @@ import uuid as uuid_module
 from peewee import JOIN, IntegrityError
 
 from .db import database
-from .models import Record, User, utcnow
+from .models import Place, Record, User, utcnow
 from .photos import save_photo
 
 class DuplicateSubmission(Exception):
@@ -45,7 +45,7 @@ def submit_record(submission_id, tag, target, *, activity, user=None, photos=(),
     existing = Record.get_or_none(Record.uuid == submission_id)
     if existing is not None:
         return same_submission(existing, tag), False
-    place, item = (target, None) if target.__class__.__name__ == 'Place' else (None, target)
+    place, item = (target, None) if isinstance(target, Place) else (None, target)
     try:
         with database.atomic():
             record = Record.create(uuid=submission_id, campus=tag.campus_id, tag=tag, activity=activity,

@@ -43,8 +43,8 @@ def find_tag(text):
 def describe(tag):
     """What a tag points at: {'kind': place|item, 'name', 'kind_label', 'location', 'object'} or None."""
     if tag.item_id:
-        item = Item.get_or_none(Item.id == tag.item_id)
-        if item:
+        _kind, item = tag.target()
+        if item is not None:
             location = ' › '.join(p.name for p in Place(id=item.place_id).chain())
             return {'kind': 'item', 'object': item, 'name': item.name, 'number': item.asset_number or '',
                     'kind_label': ITEM_KIND_LABELS.get(item.kind, item.kind), 'location': location}

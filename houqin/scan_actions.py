@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from .auth import can
-from .checklists import active_template, check_answers, failure_summary, questions
+from .checklists import Answers, active_template, check_answers, failure_summary, questions
+from .models import Place
 from .records import submit_record
 
 # Checklist activities a label page offers, the permission each needs, and its button.
@@ -34,7 +35,7 @@ def offer_for(campus, target, role):
         if can(permission, role):
             template = active_template(campus, target.kind, activity)
             # Cleaning needs no checklist: one tap records it for any place a janitor is sent to.
-            if template is not None or (activity == 'cleaning' and target.__class__.__name__ == 'Place'):
+            if template is not None or (activity == 'cleaning' and isinstance(target, Place)):
                 offer.checklists.append((activity, template))
     preferred = {'janitor': 'cleaning', 'canteen': 'canteen', 'teacher': 'report', 'manager': 'inspection',
                  'admin': 'inspection'}.get(role)
@@ -64,7 +65,7 @@ def record_checklist(submission_id, tag, target, activity, form, files, *, user,
     template = active_template(tag.campus_id, target.kind, activity)
     items = questions(template) if template else []
     filled = form.get('checklist') == '1'
-    answers = check_answers(items, form, files) if filled else check_answers([], form, files)
+    answers = check_answers(items, form, files) if filled else Answers()
     prepared = []
     for item, upload in answers.photo_items:
         try:
@@ -147,7 +148,7 @@ def join_report(submission_id, tag, target, order, *, upload, user=None, name=''
 def report_problem(campus, *, target, **fields):
     """Open a work order for a place or an asset (the repairs module numbers it and notifies)."""
     from .repairs.workflow import report_problem as open_work_order
-    if target.__class__.__name__ == 'Place':
+    if isinstance(target, Place):
         return open_work_order(campus, place=target, **fields)
     return open_work_order(campus, item=target, **fields)
 

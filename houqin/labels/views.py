@@ -299,15 +299,6 @@ def campus_tag(token):
     return tag
 
 
-def tag_target(tag):
-    """(kind of object, object) a tag points at: ('place', place), ('item', item) or (None, None)."""
-    if tag.item_id:
-        return 'item', Item.get_or_none(Item.id == tag.item_id)
-    if tag.place_id:
-        return 'place', Place.get_or_none(Place.id == tag.place_id)
-    return None, None
-
-
 @bp.route('/tag/<token>')
 @requires('labels.print')
 def tag_detail(token):
@@ -321,7 +312,7 @@ def tag_detail(token):
     if not problems:
         drawing = next(compose_labels(layout, [content], current_app.config['BASE_URL'], metrics))
         preview = Markup(render.svg_single(drawing))
-    kind, target = tag_target(tag)
+    kind, target = tag.target()
     return render_template('labels/tag.html', tag=tag, code=human_code(tag.token), content=content, kind=kind,
                            target=target, preview=preview, problems=problems, layout=layout,
                            layouts=campus_layouts(g.campus), layout_title=layout_title,
@@ -349,7 +340,7 @@ def tag_reprint(token):
         flash(_('New code %(new)s issued; the old label %(old)s no longer works. Print the new label now.',
                 new=human_code(new.token), old=human_code(tag.token)), 'success')
         return redirect(url_for('labels.tag_detail', token=new.token))
-    kind, target = tag_target(tag)
+    kind, target = tag.target()
     return render_template('labels/reprint.html', tag=tag, code=human_code(tag.token), kind=kind, target=target,
                            content=label_contents(g.campus, [tag])[0])
 
