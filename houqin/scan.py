@@ -286,9 +286,9 @@ def submission_id_or_none():
 
 
 def refuse(tag, target, form, message, status=400):
-    """Show the page again with a message on one form, what was typed kept, nothing stored."""
+    """Show the page again with the message on top, what was typed kept, nothing stored."""
     sid = submission_id_or_none()
-    return label_page(tag, target, errors={form: {'limit': message}}, typed=request.form, typed_form=form,
+    return label_page(tag, target, typed=request.form, typed_form=form,
                       status=status, ids={form: sid} if sid else None, page_error=message)
 
 
