@@ -14,6 +14,7 @@ from ..auth import requires
 from ..db import database
 from ..models import Place, RepairCategory, RepairSettings, User, WorkOrder, utcnow
 from ..places import Page, descendant_ids, page_number, place_paths
+from ..templating import local_time
 from . import stats, workflow
 from .workflow import (CATEGORY_LABELS, OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, WAITING_STATUSES,
                        TransitionRefused, apply_action, write_transaction)
@@ -159,20 +160,16 @@ def ledger_csv():
     out = io.StringIO()
     out.write('\ufeff')
     writer = csv.writer(out)
-    zone = ZoneInfo(g.campus.timezone)
-
-    def fmt(t):
-        return t.replace(tzinfo=datetime.timezone.utc).astimezone(zone).strftime('%Y-%m-%d %H:%M') if t else ''
     writer.writerow([_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
                      _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
                      _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')])
     for o in orders:
-        writer.writerow([o.number, fmt(o.created_at), paths.get(o.place_id, ''), o.title,
+        writer.writerow([o.number, local_time(o.created_at), paths.get(o.place_id, ''), o.title,
                          CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
                          _('yes') if o.hazard else '', STATUS_LABELS.get(o.status, o.status),
                          o.reporter.name if o.reporter_id else o.reporter_name,
-                         o.assignee.name if o.assignee_id else '', fmt(o.due_at), fmt(finished.get(o.id)),
-                         fmt(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
+                         o.assignee.name if o.assignee_id else '', local_time(o.due_at), local_time(finished.get(o.id)),
+                         local_time(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
                          o.compensation if o.compensation is not None else ''])
     name = f'repairs-{start.isoformat()}-{end.isoformat()}.csv'
     return Response(out.getvalue(), mimetype='text/csv; charset=utf-8',
