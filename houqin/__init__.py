@@ -1,22 +1,42 @@
-"""houqin: school logistics on a phone. create_app() builds the Flask application."""
+"""houqin: school logistics on a phone. create_app() builds the Flask application from the areas."""
 import os
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_babel import Babel, gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config as cfg
-from . import db
+from houqin import config as cfg, db, templating
+from houqin.accounts import user_views, views as accounts_views
+from houqin.accounts.sessions import load_campus_context, login_manager
+from houqin.admin import views as admin_views
+from houqin.checklists import views as checklist_views
+from houqin.cli import houqin_cli
+from houqin.demo import demo_command
+from houqin.home import photo_views, views as home_views
+from houqin.importing import views as importing_views
+from houqin.labels import layout_views as label_layout_views, views as label_views
+from houqin.labels.cli import labels_command
+from houqin.notify import delivery as notify_delivery, views as notify_views
+from houqin.notify.delivery import notify_command
+from houqin.patrol import (report_views as patrol_report_views, route_views as patrol_route_views,
+                           views as patrol_views)
+from houqin.patrol.cli import patrol_check_command
+from houqin.places import views as place_views
+from houqin.repairs import board as repair_board, views as repair_views
+from houqin.repairs.workflow import enqueue_overdue
+from houqin.scan import views as scan_views
+from houqin.vocab import LANGUAGE_LABELS
+from houqin.web import security_headers
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = cfg.PROJECT_ROOT
 csrf = CSRFProtect()
 babel = Babel()
-
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-                           "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-                           "base-uri 'none'; object-src 'none'")
+BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
+              label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
+              patrol_report_views, repair_views, repair_board, notify_views)
+COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command)
 
 
 def create_app(test_config=None):
@@ -26,7 +46,6 @@ def create_app(test_config=None):
     load_config(app, test_config)
     db.init_database(app.config['DATABASE_URL'])
 
-    from .auth import login_manager
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
@@ -38,12 +57,12 @@ def create_app(test_config=None):
     register_request_hooks(app)
     register_blueprints(app)
     register_error_pages(app)
-    from .cli import houqin_cli
+    for command in COMMANDS:
+        houqin_cli.add_command(command)
     app.cli.add_command(houqin_cli)
-    from . import templating
     templating.init_app(app)
-    from . import notify
-    notify.init_app(app)
+    notify_delivery.schedule(enqueue_overdue)
+    notify_delivery.init_app(app)
     return app
 
 
@@ -76,8 +95,6 @@ def load_config(app, test_config):
 
 def select_locale():
     """The user's setting, else this browser's choice, else the browser's languages, else Chinese."""
-    from flask import current_app
-    from .vocab import LANGUAGE_LABELS
     user = current_user if current_user.is_authenticated else None
     if user and user.language in LANGUAGE_LABELS:
         return user.language
@@ -97,8 +114,6 @@ def select_timezone():
 
 def register_request_hooks(app):
     """Connect per request, refuse to serve behind-schema databases, set security headers."""
-    from .auth import load_campus_context
-
     @app.before_request
     def before_request():
         """Connect, refuse a schema behind its migrations, load the campus and role."""
@@ -115,31 +130,13 @@ def register_request_hooks(app):
 
     app.teardown_request(db.close_after_request)
 
-    @app.after_request
-    def security_headers(response):
-        """CSP, nosniff, no framing, and no caching of pages in shared caches."""
-        response.headers.setdefault('Content-Security-Policy', CONTENT_SECURITY_POLICY)
-        response.headers.setdefault('X-Content-Type-Options', 'nosniff')
-        response.headers.setdefault('Referrer-Policy', 'same-origin')
-        response.headers.setdefault('X-Frame-Options', 'DENY')
-        if request.endpoint != 'static' and 'Cache-Control' not in response.headers:
-            response.headers['Cache-Control'] = 'private, no-store'
-        response.vary.add('Cookie')
-        return response
+    app.after_request(security_headers)
 
 
 def register_blueprints(app):
     """One blueprint per user task."""
-    from . import admin, auth, checklist_editor, home, importer, photos, places, scan, users
-    from .labels import views as label_views
-    for module in (auth, home, admin, places, users, importer, photos, label_views, scan, checklist_editor):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
-
-    from .patrol import report_views, route_views, views as patrol_views
-    for module in (patrol_views, route_views, report_views):
-        app.register_blueprint(module.bp)
-    from . import repairs
-    repairs.register(app)
 
 
 def register_error_pages(app):

@@ -3,7 +3,7 @@ from flask import g, has_request_context, request
 from flask_login import current_user
 from playhouse.shortcuts import model_to_dict
 
-from .models import AuditLog
+from houqin.models import AuditLog
 
 
 def snapshot(obj):

@@ -1,4 +1,4 @@
-"""`flask houqin ...`: set up, demo, accounts, backups."""
+"""`flask houqin ...`: the command group, and the set-up, account and backup commands (areas add their own)."""
 import datetime
 import os
 import sqlite3
@@ -8,16 +8,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from . import db
-from .labels.cli import labels_command
-from .models import Campus, Membership, ROLES, User
-from .notify import notify_command
-from .patrol.cli import patrol_check_command
+from houqin import db
+from houqin.models import Campus, Membership, User
+from houqin.vocab import ROLES
 
 houqin_cli = AppGroup('houqin', help='School logistics: set-up and maintenance commands.')
-houqin_cli.add_command(labels_command)
-houqin_cli.add_command(notify_command)
-houqin_cli.add_command(patrol_check_command)
 
 
 @houqin_cli.command('init')
@@ -93,23 +88,6 @@ def grant_command(username, role, campus_code):
             membership.role = role
             membership.save()
     click.echo(f'{user.username} is now {role} on {campus.name}.')
-
-
-@houqin_cli.command('demo')
-@click.option('--password', default='demo1234', show_default=True, help='password for every demo account')
-def demo_command(password):
-    """Load the demo school (refuses if the database holds non-demo data)."""
-    from .demo import DemoRefused, load_demo
-    with db.database.connection_context():
-        db.migrate()
-        try:
-            created = load_demo(password=password)
-        except DemoRefused as exc:
-            raise click.ClickException(str(exc))
-    click.echo('Demo school loaded.' if created else 'The demo school is already loaded.')
-    click.echo(f'Log in at {current_app.config["BASE_URL"]}/login with any of these accounts '
-               f'(password {password if created else "as when it was loaded"}):')
-    click.echo('  ' + '  '.join(ROLES))
 
 
 @houqin_cli.command('backup')

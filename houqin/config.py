@@ -2,6 +2,9 @@
 import os
 import secrets
 
+# The checkout (or install) folder that holds templates/, static/, labels/ and, by default, instance/.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
 
 def flag(text):
     """A yes/no setting from text: 1, true, yes or on mean yes."""

@@ -47,6 +47,18 @@ def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
 
+def write_transaction():
+    """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE), a plain one elsewhere.
+
+    A read-then-write (the next number) in a deferred SQLite transaction can fail to upgrade its lock
+    when another writer commits in between; IMMEDIATE queues writers instead. Nested, it is a savepoint
+    inside the caller's transaction.
+    """
+    if is_sqlite() and not database.in_transaction():
+        return database.atomic('IMMEDIATE')
+    return database.atomic()
+
+
 def migration_runner():
     """peewee's migration runner over our numbered scripts."""
     return Runner(database.obj, MIGRATIONS_DIR)

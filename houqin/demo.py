@@ -5,13 +5,19 @@ import uuid
 from collections import Counter
 from decimal import Decimal
 
+import click
+from flask import current_app
+from flask.cli import with_appcontext
 from peewee import chunked
 
-from . import db
-from .models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User, WorkOrder,
-                     WorkOrderCounter, WorkOrderEvent, utcnow)
-from .patrol.demo import build_patrol
-from .tags import new_token
+from houqin import db
+from houqin.clock import utcnow
+from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
+                           WorkOrder, WorkOrderCounter, WorkOrderEvent)
+from houqin.patrol.demo import build_patrol
+from houqin.repairs.workflow import DEFAULT_DUE_HOURS, follow_item_status
+from houqin.tags import new_token
+from houqin.vocab import CATEGORY_LABELS, ROLES
 
 SCHOOL = {'name': '青石镇中心学校', 'code': 'demo', 'timezone': 'Asia/Shanghai', 'allow_anonymous_reports': True}
 UTC_OFFSET = datetime.timedelta(hours=8)  # Asia/Shanghai keeps no daylight saving time
@@ -292,7 +298,6 @@ def build_history(campus, places, users, tags, rng, now):
 
 def build_repairs(campus, places, users, tags, rng, now):
     """Damage reports and their work orders, every step an event; numbers, due times and items as the app keeps them."""
-    from .repairs.workflow import CATEGORY_LABELS, DEFAULT_DUE_HOURS, follow_item_status
     today, reports = (now + UTC_OFFSET).date(), []
     for key in CATEGORY_LABELS:  # the electrician gets every category's new orders
         RepairCategory.create(campus=campus, key=key, assignee=users['repair'])
@@ -387,3 +392,20 @@ def load_demo(password='demo1234'):
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',
                         created_at=set_up)
     return True
+
+
+@click.command('demo')
+@with_appcontext
+@click.option('--password', default='demo1234', show_default=True, help='password for every demo account')
+def demo_command(password):
+    """Load the demo school (refuses if the database holds non-demo data)."""
+    with db.database.connection_context():
+        db.migrate()
+        try:
+            created = load_demo(password=password)
+        except DemoRefused as exc:
+            raise click.ClickException(str(exc))
+    click.echo('Demo school loaded.' if created else 'The demo school is already loaded.')
+    click.echo(f'Log in at {current_app.config["BASE_URL"]}/login with any of these accounts '
+               f'(password {password if created else "as when it was loaded"}):')
+    click.echo('  ' + '  '.join(ROLES))

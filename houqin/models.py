@@ -1,21 +1,14 @@
 """The whole schema in one place. Times are naive UTC; pages show them in the campus time zone."""
-import datetime
 import json
 import secrets
-from zoneinfo import ZoneInfo
 
-from peewee import (
-    AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField, DeferredForeignKey, FloatField,
-    ForeignKeyField, IntegerField, Model, TextField, fn,
-)
+from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
+                    DeferredForeignKey, FloatField, ForeignKeyField, IntegerField, Model, TextField, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .db import database
-
-
-def utcnow():
-    """The current time in UTC, naive, as stored."""
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+from houqin import clock
+from houqin.clock import utcnow
+from houqin.db import database
 
 
 class JSONField(TextField):
@@ -35,12 +28,6 @@ class BaseModel(Model):
 
 
 # Kinds and statuses are stored as English keys; labels for people live in houqin/vocab.py.
-PLACE_KINDS = ('building', 'floor', 'classroom', 'toilet', 'dormitory', 'office', 'canteen', 'lab',
-               'function_room', 'gate', 'corridor', 'stairwell', 'playground', 'storeroom', 'other')
-ITEM_KINDS = ('desk', 'chair', 'projector', 'computer', 'fire_extinguisher', 'hydrant', 'light', 'door',
-              'window', 'air_conditioner', 'water_dispenser', 'camera', 'other')
-ITEM_STATUSES = ('in_use', 'broken', 'under_repair', 'missing', 'scrapped')
-ROLES = ('admin', 'manager', 'guard', 'janitor', 'teacher', 'repair', 'canteen', 'viewer')
 
 
 class Campus(BaseModel):
@@ -55,7 +42,12 @@ class Campus(BaseModel):
 
     def today(self):
         """Today's date in the campus's time zone."""
-        return datetime.datetime.now(ZoneInfo(self.timezone)).date()
+        return clock.today(clock.zone_name(self))
+
+    @classmethod
+    def zone_of(cls, campus_id):
+        """The time zone name of a campus, by id."""
+        return cls.select(cls.timezone).where(cls.id == campus_id).scalar() or clock.DEFAULT_ZONE
 
 
 class Place(BaseModel):
@@ -485,8 +477,7 @@ MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTem
           Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
           AuditLog, LabelLayout, RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
 
-__all__ = [m.__name__ for m in MODELS] + ['MODELS', 'utcnow', 'fn', 'PLACE_KINDS', 'ITEM_KINDS',
-                                          'ITEM_STATUSES', 'ROLES']
+__all__ = [m.__name__ for m in MODELS] + ['MODELS', 'fn']
 
 
 # Night patrol (houqin/patrol/): holidays, checkpoint scans, the duty log.

@@ -4,14 +4,11 @@ import io
 import os
 import warnings
 
-from flask import Blueprint, abort, current_app, g, send_file
-from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from flask import current_app
+from flask_babel import gettext as _
 
-from .auth import requires
-from .models import Photo
-
-bp = Blueprint('photos', __name__, url_prefix='/photos')
+from houqin.models import Photo
 
 ACCEPTED_FORMATS = {'JPEG', 'PNG', 'WEBP'}
 MAX_PIXELS = 50_000_000      # a 20000×20000 "decompression bomb" is refused before decoding
@@ -111,30 +108,3 @@ def save_photo(prepared, campus, user=None, **links):
 def store_photo(file_storage, campus, user=None, **links):
     """Validate, clean and keep an uploaded photo; returns the Photo row (record= or event= in links)."""
     return save_photo(prepare_photo(file_storage), campus, user, **links)
-
-
-def serve(photo_id, thumbnail):
-    """Send a photo of the current campus to a signed-in member of it."""
-    photo = Photo.get_or_none((Photo.id == photo_id) & (Photo.campus == g.campus))
-    if photo is None:
-        abort(404)
-    path = photo_file(photo.sha256, thumbnail)
-    if not os.path.exists(path):
-        abort(404)
-    response = send_file(path, mimetype='image/jpeg', max_age=7 * 24 * 3600)
-    response.headers['Cache-Control'] = 'private, max-age=604800, immutable'
-    return response
-
-
-@bp.route('/<int:photo_id>')
-@requires('photos.view')
-def full(photo_id):
-    """A photo, for staff of its campus."""
-    return serve(photo_id, thumbnail=False)
-
-
-@bp.route('/<int:photo_id>/thumb')
-@requires('photos.view')
-def thumb(photo_id):
-    """A photo's thumbnail, for lists."""
-    return serve(photo_id, thumbnail=True)

@@ -1,21 +1,16 @@
 """What every template can use: permissions, readable names, local times, pagination."""
-import datetime
-from zoneinfo import ZoneInfo
 
 from flask import g, request, url_for
 from flask_babel import get_locale
 
-from . import vocab
-from .auth import can
+from houqin import vocab
+from houqin.clock import format_local, zone_name
+from houqin.permissions import can
 
 
 def local_time(value, fmt='%Y-%m-%d %H:%M'):
     """A stored UTC time shown in the campus time zone."""
-    if value is None:
-        return ''
-    campus = g.get('campus')
-    zone = ZoneInfo(campus.timezone if campus else 'Asia/Shanghai')
-    return value.replace(tzinfo=datetime.timezone.utc).astimezone(zone).strftime(fmt)
+    return format_local(value, zone_name(g.get('campus')), fmt)
 
 
 def page_url(page):

@@ -30,6 +30,34 @@ ROLE_LABELS = {
 
 LANGUAGE_LABELS = {'zh_CN': '简体中文', 'en': 'English'}
 
+# The stored keys, in the order people see them.
+PLACE_KINDS = tuple(PLACE_KIND_LABELS)
+ITEM_KINDS = tuple(ITEM_KIND_LABELS)
+ITEM_STATUSES = tuple(ITEM_STATUS_LABELS)
+ROLES = tuple(ROLE_LABELS)
+MANAGER_ROLES = frozenset({'admin', 'manager'})  # who steers the campus's logistics and hears about it
+
+# Work-order categories: what a damage report, a hazard or a patrol anomaly is filed under.
+CATEGORY_LABELS = {
+    'electrical': _l('Electrical and lighting'), 'plumbing': _l('Plumbing'),
+    'doors_windows': _l('Doors and windows'), 'furniture': _l('Furniture'), 'it_av': _l('IT and AV'),
+    'building': _l('Building'), 'fire': _l('Fire equipment'), 'other': _l('Other'),
+}
+
+# Work orders: priorities and statuses.
+PRIORITY_LABELS = {'urgent': _l('Urgent'), 'high': _l('High'), 'normal': _l('Normal'), 'low': _l('Low')}
+ORDER_STATUS_LABELS = {
+    'reported': _l('Reported'), 'accepted': _l('Accepted'), 'in_progress': _l('In progress'), 'done': _l('Done'),
+    'verified': _l('Verified'), 'closed': _l('Closed'), 'rejected': _l('Rejected'), 'merged': _l('Merged'),
+}
+
+# Checklist activities (what a record at a label is), and the other kinds of record.
+ACTIVITY_LABELS = {
+    'cleaning': _l('Cleaning'), 'inspection': _l('Inspection'), 'canteen': _l('Canteen record'),
+    'use': _l('Function room use'),
+}
+RECORD_ACTIVITY_LABELS = dict(ACTIVITY_LABELS, report=_l('Problem report'), patrol=_l('Patrol'))
+
 
 def label(labels, key):
     """The readable name of a stored key, or the key itself if unknown."""

@@ -9,7 +9,8 @@ from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
 from houqin import create_app, db
-from houqin.models import Campus, Item, Membership, Place, ROLES, Tag, User
+from houqin.models import Campus, Item, Membership, Place, Tag, User
+from houqin.vocab import ROLES
 
 PG_URL = os.environ.get('HOUQIN_TEST_DATABASE_URL')
 PASSWORD = 'test-pass-1234'

@@ -2,6 +2,7 @@
 import re
 
 from conftest import PASSWORD, csrf_token, login
+
 from houqin.db import database
 from houqin.models import AuditLog, Campus, Item, Membership, Place, Tag, User
 

@@ -8,8 +8,8 @@ import sys
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-
 from conftest import PG_URL, login, new_pg_schema
+
 from houqin import create_app, db
 from houqin.config import ConfigError
 from houqin.models import MODELS

@@ -1,17 +1,17 @@
 """Log-in, remember-me, sessions that end, throttling shared by every worker."""
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
 import urllib.request
-import http.cookiejar
-import re
 
 import pytest
-
 from conftest import PASSWORD, csrf_token, login
+
 from houqin.db import database
 from houqin.models import LoginFailure, User
 

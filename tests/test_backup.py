@@ -7,8 +7,8 @@ import time
 from contextlib import closing
 
 import pytest
-
 from conftest import PG_URL
+
 from houqin import create_app, db
 
 sqlite_only = pytest.mark.skipif(bool(PG_URL), reason='the online backup copies SQLite files; '

@@ -1,8 +1,9 @@
 """Checklists: the built-in ones in Chinese, answers checked, edits as new versions that leave old records alone."""
+from conftest import csrf_token
 from werkzeug.datastructures import MultiDict
 
-from conftest import csrf_token
-from houqin.checklists import active_template, check_answers, questions
+from houqin.checklists.answers import check_answers
+from houqin.checklists.versions import active_template, questions
 from houqin.db import database
 from houqin.models import ChecklistItem, ChecklistTemplate, Record
 

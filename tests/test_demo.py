@@ -2,12 +2,14 @@
 import re
 
 from conftest import login
+from peewee import fn
 
 from houqin import db
+from houqin.clock import utcnow
 from houqin.demo import ACCOUNTS, SCHOOL
-from houqin.models import (Campus, Item, Membership, Place, ROLES, Record, Tag, User, WorkOrder, WorkOrderEvent,
-                           fn, utcnow)
+from houqin.models import Campus, Item, Membership, Place, Record, Tag, User, WorkOrder, WorkOrderEvent
 from houqin.tags import CROCKFORD
+from houqin.vocab import ROLES
 
 TABLES = (Campus, Place, Item, Tag, User, Membership, Record, WorkOrder, WorkOrderEvent)
 

@@ -5,11 +5,12 @@ import io
 import time
 
 import pytest
+from conftest import csrf_token
 from openpyxl import Workbook, load_workbook
 
-from conftest import csrf_token
 from houqin.db import database
-from houqin.import_rows import ITEM_KINDS, PLACE_KINDS, parse_date, split_path
+from houqin.importing import files as files_module, rows as rows_module
+from houqin.importing.rows import ITEM_KINDS, PLACE_KINDS, parse_date, split_path
 from houqin.models import AuditLog, Item, Place, Tag
 
 PLACE_HEADER = ['名称', '类型', '上级位置', '编号', '备注']
@@ -119,7 +120,7 @@ def test_paths_and_kinds(app):
 
 def test_example_rows_are_known_by_their_note_not_their_content(app):
     """A real row that looks like the template's example (教学楼, 楼栋, A) is imported; a marked example is not."""
-    from houqin.import_rows import EXAMPLE_NOTE, Table, plan_import
+    from houqin.importing.rows import EXAMPLE_NOTE, Table, plan_import
     from houqin.models import Campus
     with app.test_request_context(), database.connection_context():
         campus = Campus.create(name='新校区', code='new')
@@ -361,9 +362,8 @@ def test_a_workbook_with_macros_is_refused(as_role, school):
 
 
 def test_too_many_rows(as_role, school, monkeypatch):
-    from houqin import import_files, import_rows
-    monkeypatch.setattr(import_rows, 'MAX_ROWS', 10)
-    monkeypatch.setattr(import_files, 'MAX_ROWS', 10)
+    monkeypatch.setattr(rows_module, 'MAX_ROWS', 10)
+    monkeypatch.setattr(files_module, 'MAX_ROWS', 10)
     rows = [PLACE_HEADER] + [[f'房间{i}', '教室', '教学楼/一楼', '', ''] for i in range(11)]
     response = upload(as_role('manager'), 'places', 'big.csv', csv_bytes(rows))
     assert '最多' in text(response) and '10' in text(response)

@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageFilter
+from conftest import csrf_token
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from conftest import csrf_token
 from houqin import db
 from houqin.labels.layouts import BUILTIN_LAYOUTS
 from houqin.models import Item, Place, Tag

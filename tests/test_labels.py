@@ -7,13 +7,13 @@ import zipfile
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw
-
 from conftest import csrf_token, login, make_app
+
 from houqin import db
 from houqin.labels import render
-from houqin.labels.compose import LINE_HEIGHT, ApproxMetrics, LabelContent, compose_label, fit_text
+from houqin.labels.compose import ApproxMetrics, LINE_HEIGHT, LabelContent, compose_label, fit_text
 from houqin.labels.fonts import LabelFontError, find_label_font
-from houqin.labels.layouts import BUILTIN_LAYOUTS, MIN_MODULE_MM, Layout, layout_problems, module_mm
+from houqin.labels.layouts import BUILTIN_LAYOUTS, Layout, MIN_MODULE_MM, layout_problems, module_mm
 from houqin.models import AuditLog, Campus, Item, LabelLayout, Place, Tag
 from houqin.tags import human_code, new_token, qr_matrix
 

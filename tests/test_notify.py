@@ -21,11 +21,14 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import csrf_token, make_app
-from houqin import db, notify
-from houqin.models import NotificationChannel, Outbox, RepairCategory, User, WorkOrder, WorkOrderCounter, utcnow
-from houqin.repairs.workflow import apply_action, report_problem
+
+from houqin import db
+from houqin.clock import utcnow
+from houqin.models import NotificationChannel, Outbox, RepairCategory, User, WorkOrder, WorkOrderCounter
+from houqin.notify.delivery import deliver_due, retry_delay
+from houqin.notify.outbox import send_test
+from houqin.repairs.workflow import apply_action, enqueue_overdue, report_problem
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -143,13 +146,13 @@ def channel(school, url, kind='webhook', audience='managers', **fields):
 
 
 def deliver(now=None):
-    return notify.deliver_due(now=now)
+    return deliver_due(now=now)
 
 
 # Who hears what -------------------------------------------------------------------------------------------
 
 def test_backoff_is_15_s_1_min_4_min_16_min_then_hourly():
-    assert [notify.retry_delay(n) for n in range(1, 9)] == [15, 60, 240, 960, 3600, 3600, 3600, 3600]
+    assert [retry_delay(n) for n in range(1, 9)] == [15, 60, 240, 960, 3600, 3600, 3600, 3600]
 
 
 def test_who_hears_what(ctx, hook):
@@ -180,8 +183,8 @@ def test_who_hears_what(ctx, hook):
     assert u['teacher'].phone in done[teacher_only.id].recipient
 
     late = utcnow() + datetime.timedelta(days=4)
-    assert notify.enqueue_overdue(late) == 1  # the door order; the hazard is repaired already
-    assert notify.enqueue_overdue(late) == 0  # once
+    assert enqueue_overdue(late) == 1  # the door order; the hazard is repaired already
+    assert enqueue_overdue(late) == 0  # once
     overdue = {r.target_id for r in Outbox.select().where(Outbox.topic == 'overdue')}
     assert overdue == {managers.id}
     apply_action(plain, 'assign', user=u['manager'], role='manager', assignee=u['repair'].id)
@@ -286,14 +289,14 @@ def test_two_workers_in_parallel_never_send_one_twice(quiet_app, ctx, hook):
     target = channel(s, server.url)
     with db.database.atomic():
         for _ in range(40):
-            notify.enqueue(s['campus'].id, [('test', [])], channels=[target])
+            send_test(target)
     results = []
 
     def worker():
         with quiet_app.app_context(), db.database.connection_context():
             total = 0
             while True:
-                sent, failed = notify.deliver_due(limit=5)
+                sent, failed = deliver_due(limit=5)
                 total += sent
                 if not sent and not failed and not Outbox.select().where(Outbox.sent_at.is_null()).exists():
                     break
@@ -316,7 +319,7 @@ def test_two_notify_worker_processes_share_the_outbox(quiet_app, ctx, hook, data
     target = channel(s, server.url)
     with db.database.atomic():
         for _ in range(30):
-            notify.enqueue(s['campus'].id, [('test', [])], channels=[target])
+            send_test(target)
     env = dict(os.environ, HOUQIN_DATABASE_URL=database_url, HOUQIN_SECRET_KEY='x', HOUQIN_ENV='development',
                HOUQIN_INSTANCE_PATH=str(tmp_path / 'inst'), HOUQIN_NOTIFY_TIMEOUT='5')
     workers = [subprocess.Popen([sys.executable, '-m', 'flask', '--app', 'app', 'houqin', 'notify', '--once'],
@@ -414,7 +417,7 @@ def test_email_goes_out_over_smtp(database_url, tmp_path):
             target = channel(school, '', kind='email', addresses='zongwu@school.test, zhang@school.test')
             order = report_problem(school['campus'], place=school['room'], title='电梯困人', hazard=True)
             assert deliver() == (1, 0)
-            notify.send_test(target)
+            send_test(target)
             assert deliver() == (1, 0)
     finally:
         server.shutdown()
@@ -580,7 +583,7 @@ def test_the_notify_worker_runs_until_sigterm(quiet_app, ctx, hook, database_url
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert b'Delivering notifications' in worker.stdout.readline()
-        notify.send_test(target)  # queued after the worker started
+        send_test(target)  # queued after the worker started
         assert wait_for(lambda: server.received)
     finally:
         worker.send_signal(signal.SIGTERM)

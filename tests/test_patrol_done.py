@@ -7,11 +7,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-
 from conftest import login, make_app
+
 from houqin import db
+from houqin.clock import utcnow
 from houqin.demo import load_demo
-from houqin.models import Campus, NotificationChannel, Outbox, PatrolRun, Route, Tag, User, utcnow
+from houqin.models import Campus, NotificationChannel, Outbox, PatrolRun, Route, Tag, User
+from houqin.notify.delivery import deliver_due
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_round
 from houqin.patrol.plans import campus_holidays, plan_chooser, route_rounds, route_stops
@@ -94,8 +96,7 @@ def test_a_night_with_one_skipped_checkpoint_and_one_burst(demo_app, webhook):
     assert [name in flagged for name in ('食堂后门', '女生宿舍', '男生宿舍')] == [True, True, True]
     assert flagged.count('秒内连扫3个点') == 3 and '分钟' not in flagged   # a burst, and nothing else
 
-    from houqin import notify
-    notify.deliver_due()
+    deliver_due()
     patrol = [m for m in received if m['topic'] == 'patrol']
     assert len(patrol) == 1 and '水泵房' in patrol[0]['text'] and '漏巡1个点' in patrol[0]['subject']
     assert Outbox.get(Outbox.topic == 'patrol').sent_at is not None

@@ -5,10 +5,11 @@ import re
 
 import pytest
 from PIL import Image
-
 from conftest import csrf_token
 from test_patrol_helpers import around_now, make_route
-from houqin.models import DutyLog, PatrolScan, Record, WorkOrder, utcnow
+
+from houqin.clock import utcnow
+from houqin.models import DutyLog, PatrolScan, Record, WorkOrder
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import datetime as dt
 
 from conftest import csrf_token
 from test_patrol_helpers import local, make_route
+
 from houqin.models import AuditLog, Holiday, Place, Route, RouteStop, Tag
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.plans import plan_chooser

@@ -3,9 +3,10 @@ per guard, the duty sheet, `flask houqin patrol-check`; and a full night over HT
 import datetime as dt
 
 import pytest
-
 from test_patrol_helpers import around_now, local, make_route
-from houqin.models import NotificationChannel, Outbox, PatrolRun, PatrolScan, Record, utcnow
+
+from houqin.clock import utcnow
+from houqin.models import NotificationChannel, Outbox, PatrolRun, PatrolScan, Record
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.patrol.plans import route_rounds

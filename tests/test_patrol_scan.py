@@ -2,8 +2,8 @@
 import datetime as dt
 
 import pytest
-
 from test_patrol_helpers import local, make_route
+
 from houqin.labels.lifecycle import reprint
 from houqin.models import PatrolRun, PatrolScan, Place, Record, Route, Tag
 from houqin.patrol.checkpoints import record_evidence, record_scan

@@ -4,11 +4,11 @@ import io
 import re
 
 from PIL import Image
-
 from conftest import csrf_token
+
 from houqin import db
-from houqin.models import (AuditLog, Item, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent,
-                           utcnow)
+from houqin.clock import utcnow
+from houqin.models import AuditLog, Item, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent
 from houqin.repairs.workflow import report_problem
 
 

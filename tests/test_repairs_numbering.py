@@ -10,9 +10,9 @@ import time
 import urllib.parse
 import urllib.request
 
+from conftest import PASSWORD
 from werkzeug.serving import make_server
 
-from conftest import PASSWORD
 from houqin import db
 from houqin.models import WorkOrder, WorkOrderCounter
 

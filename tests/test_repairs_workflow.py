@@ -8,11 +8,12 @@ from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from houqin import db
-from houqin.models import Item, Outbox, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent, utcnow
+from houqin.clock import utcnow
+from houqin.models import Item, Outbox, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent
 from houqin.photos import store_photo
-from houqin.repairs import workflow
-from houqin.repairs.workflow import (CATEGORY_LABELS, TRANSITIONS, TransitionRefused, apply_action, check_action,
-                                     join_order, open_orders_for, report_problem)
+from houqin.repairs.workflow import (TRANSITIONS, TransitionRefused, apply_action, check_action, join_order,
+                                     open_orders_for, report_problem)
+from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_the_transition_table_refuses_what_it_does_not_list():
     with pytest.raises(TransitionRefused):
         check_action('reported', 'fly', {'admin'})
     # every target status is a known status, every "who" a role or a relation
-    known = set(workflow.STATUS_LABELS)
+    known = set(ORDER_STATUS_LABELS)
     for action, (moves, who) in TRANSITIONS.items():
         assert set(moves) <= known and set(moves.values()) <= known, action
         assert who <= {'admin', 'manager', 'repair', 'worker', 'reporter', 'follower', 'anyone'}, action

@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 from PIL import Image
-
 from conftest import csrf_token
+
 from houqin.db import database
 from houqin.models import Campus, Item, Photo, Place, Record, Tag, WorkOrder, WorkOrderEvent
 
@@ -326,7 +326,7 @@ def test_scan_page_policy_allows_only_its_own_inline_style(client, labels):
 def test_every_role_on_every_kind_of_label(app, school, labels):
     """Every role and an anonymous visitor open every kind of label: a page, never an error."""
     from conftest import login
-    from houqin.models import ROLES
+    from houqin.vocab import ROLES
     with database.connection_context():
         for kind in ('dormitory', 'gate', 'office', 'lab', 'corridor', 'stairwell', 'playground', 'storeroom'):
             place = Place.create(campus=school['campus'], parent=school['floor'], name=f'{kind} 1', kind=kind)

@@ -2,8 +2,8 @@
 import re
 
 import pytest
-
 from conftest import csrf_token
+
 from houqin import db
 from houqin.labels.lifecycle import create_unclaimed, reprint
 from houqin.models import Campus, Tag

@@ -7,15 +7,17 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
-from .. import ROOT, db
-from ..models import Campus, Place
-from ..tags import qr_size
-from . import render
-from .compose import page_count
-from .fonts import LabelFontError, label_font
-from .layouts import DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems
-from .lifecycle import MAX_UNCLAIMED_BATCH, create_unclaimed
-from .selection import Selection, compose_labels, label_contents, mark_printed, parse_kind, selected_tags
+from houqin import db
+from houqin.config import PROJECT_ROOT
+from houqin.labels import render
+from houqin.labels.compose import page_count
+from houqin.labels.fonts import LabelFontError, label_font
+from houqin.labels.layouts import DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems
+from houqin.labels.lifecycle import MAX_UNCLAIMED_BATCH, create_unclaimed
+from houqin.labels.selection import (Selection, compose_labels, label_contents, mark_printed, parse_kind,
+                                     selected_tags)
+from houqin.models import Campus, Place
+from houqin.tags import qr_size
 
 
 def find_place(campus, reference):
@@ -82,7 +84,7 @@ def labels_command(layout_key, place_ref, kind, unprinted, codes, unclaimed_coun
             raise click.ClickException('no labels match this selection')
         contents = label_contents(campus, tags)
         stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
-        default = os.path.join(ROOT, 'labels', f'{campus.code}-{layout.key}-{stamp}')
+        default = os.path.join(PROJECT_ROOT, 'labels', f'{campus.code}-{layout.key}-{stamp}')
         drawings = compose_labels(layout, contents, current_app.config['BASE_URL'], font)
         if png:
             directory = out_path or default + f'-{dpi}dpi'

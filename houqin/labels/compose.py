@@ -9,8 +9,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..tags import QUIET_ZONE, human_code
-from .layouts import qr_arrangement
+from houqin.labels.layouts import qr_arrangement
+from houqin.tags import QUIET_ZONE, human_code
 
 LINE_HEIGHT = 1.18     # line box as a multiple of the font size
 ELLIPSIS = '…'

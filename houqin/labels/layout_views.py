@@ -1,24 +1,28 @@
 """The label layouts: the built-in ones listed, and an admin's own added, edited and deleted (in millimetres)."""
 import math
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from ..audit import log_change, snapshot
-from ..auth import requires
-from ..db import database
-from ..models import LabelLayout, utcnow
-from ..tags import qr_size
-from . import render
-from .compose import LabelContent
-from .layouts import (BUILTIN_LAYOUTS, MIN_MODULE_MM, Layout, campus_layouts, layout_from_row, layout_problems,
-                      module_mm)
-from .selection import compose_labels
-from .views import bp, label_metrics, layout_title, number_text
+from houqin.audit import log_change, snapshot
+from houqin.clock import utcnow
+from houqin.db import database
+from houqin.labels import render
+from houqin.labels.compose import LabelContent
+from houqin.labels.facts import label_metrics, layout_title, number_text
+from houqin.labels.layouts import (BUILTIN_LAYOUTS, Layout, MIN_MODULE_MM, campus_layouts, layout_from_row,
+                                   layout_problems, module_mm)
+from houqin.labels.selection import compose_labels
+from houqin.models import LabelLayout
+from houqin.permissions import requires
+from houqin.tags import qr_size
+from houqin.web import campus_or_404
+
+bp = Blueprint('labels_layouts', __name__, url_prefix='/admin/labels')
 
 
 def millimetres(form, field):
@@ -139,23 +143,15 @@ def layout_new():
     layout, problems, saved = save_layout(form, LabelLayout(campus=g.campus))
     if saved:
         flash(_('Layout %(name)s saved.', name=layout.name), 'success')
-        return redirect(url_for('labels.layouts'))
+        return redirect(url_for('labels_layouts.layouts'))
     return layout_form_page(form, preview_layout=layout, problems=problems), 400 if problems else 200
-
-
-def campus_layout_row(layout_id):
-    """A layout row of the current campus, or 404."""
-    row = LabelLayout.get_or_none((LabelLayout.id == layout_id) & (LabelLayout.campus == g.campus))
-    if row is None:
-        abort(404)
-    return row
 
 
 @bp.route('/layouts/<int:layout_id>', methods=['GET', 'POST'])
 @requires('labels.layouts')
 def layout_edit(layout_id):
     """Change an added layout; the same checks as when adding it."""
-    row = campus_layout_row(layout_id)
+    row = campus_or_404(LabelLayout, layout_id)
     form = LayoutForm()
     if request.method == 'GET':
         layout = layout_from_row(row)
@@ -167,7 +163,7 @@ def layout_edit(layout_id):
     layout, problems, saved = save_layout(form, row)
     if saved:
         flash(_('Layout %(name)s saved.', name=layout.name), 'success')
-        return redirect(url_for('labels.layout_edit', layout_id=row.id))
+        return redirect(url_for('labels_layouts.layout_edit', layout_id=row.id))
     return layout_form_page(form, row, layout, problems), 400 if problems else 200
 
 
@@ -175,9 +171,9 @@ def layout_edit(layout_id):
 @requires('labels.layouts')
 def layout_delete(layout_id):
     """Delete an added layout (the built-in ones stay)."""
-    row = campus_layout_row(layout_id)
+    row = campus_or_404(LabelLayout, layout_id)
     with database.atomic():
         log_change('delete', row, before=snapshot(row), summary=row.name)
         row.delete_instance()
     flash(_('Layout %(name)s deleted.', name=row.name), 'success')
-    return redirect(url_for('labels.layouts'))
+    return redirect(url_for('labels_layouts.layouts'))

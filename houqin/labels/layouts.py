@@ -3,7 +3,8 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from ..tags import QUIET_ZONE
+from houqin.models import LabelLayout
+from houqin.tags import QUIET_ZONE
 
 MIN_MODULE_MM = 0.4      # below this, phone cameras start to miss modules
 MIN_TEXT_WIDTH = 16.0    # mm beside the QR for name, place, campus and code
@@ -135,7 +136,6 @@ def layout_from_row(row):
 
 def campus_layouts(campus):
     """The built-in layouts, then the campus's own, by key."""
-    from ..models import LabelLayout
     layouts = dict(BUILTIN_LAYOUTS)
     if campus is not None:
         for row in LabelLayout.select().where(LabelLayout.campus == campus).order_by(LabelLayout.name):
@@ -149,7 +149,6 @@ def find_layout(key, campus):
     if key in BUILTIN_LAYOUTS:
         return BUILTIN_LAYOUTS[key]
     if key and key.startswith('custom-') and key[7:].isdigit():
-        from ..models import LabelLayout
         row = LabelLayout.get_or_none((LabelLayout.id == int(key[7:])) & (LabelLayout.campus == campus))
         return layout_from_row(row) if row else None
     return None

@@ -1,8 +1,9 @@
 """A label's life: reprinted under a new token (the old one revoked), pre-printed blank, attached on the spot."""
-from ..audit import log_change, snapshot
-from ..db import database
-from ..models import Tag, utcnow
-from ..tags import human_code, new_token
+from houqin.audit import log_change, snapshot
+from houqin.clock import utcnow
+from houqin.db import database
+from houqin.models import Tag
+from houqin.tags import human_code, new_token
 
 MAX_UNCLAIMED_BATCH = 1000
 

@@ -4,7 +4,7 @@ import math
 import zipfile
 from xml.sax.saxutils import escape
 
-from ..tags import QUIET_ZONE, dark_runs, human_code, svg_path_data
+from houqin.tags import QUIET_ZONE, dark_runs, human_code, svg_path_data
 
 MM = 72 / 25.4  # PDF points per millimetre
 FONT_STACK = ("'WenQuanYi Micro Hei','Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Hiragino Sans GB',"

@@ -3,10 +3,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from ..models import ITEM_KINDS, PLACE_KINDS, Item, Place, Tag, utcnow
-from ..places import place_choices
-from ..tags import normalise_token, payload_plan, qr_matrix
-from .compose import LabelContent, compose_label
+from houqin.clock import utcnow
+from houqin.labels.compose import LabelContent, compose_label
+from houqin.models import Item, Place, Tag
+from houqin.places.tree import place_choices
+from houqin.tags import normalise_token, payload_plan, qr_matrix
+from houqin.vocab import ITEM_KINDS, PLACE_KINDS
 
 # What a selection can ask for besides a kind: every place, every asset, both, or pre-printed blank labels.
 SCOPES = ('places', 'items', 'all', 'unclaimed')

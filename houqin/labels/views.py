@@ -1,7 +1,4 @@
-"""The labels admin: choose labels, preview and print them, download PDF/PNG, reprint, pre-print blank labels.
-
-The layout editor (layout_views.py) adds its routes to this blueprint.
-"""
+"""The labels admin: choose labels, preview and print them, download PDF/PNG, reprint, pre-print blank labels."""
 import datetime
 import io
 
@@ -14,17 +11,22 @@ from peewee import JOIN
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
-from ..auth import requires
-from ..models import Item, Place, Tag
-from ..places import Page, page_number, place_paths
-from ..tags import human_code, normalise_token, payload_plan, qr_size
-from ..vocab import ITEM_KIND_LABELS, PLACE_KIND_LABELS
-from . import render
-from .compose import ApproxMetrics, page_count
-from .fonts import LabelFontError, label_font
-from .layouts import BUILTIN_LAYOUTS, DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems, module_mm
-from .lifecycle import MAX_UNCLAIMED_BATCH, LabelChangeRefused, create_unclaimed, current_tag, earlier_tags, reprint
-from .selection import Selection, compose_labels, label_contents, mark_printed, parse_kind, selected_tags
+from houqin.labels import render
+from houqin.labels.compose import page_count
+from houqin.labels.facts import label_metrics, layout_title, number_text, qr_facts
+from houqin.labels.fonts import LabelFontError, label_font
+from houqin.labels.layouts import (BUILTIN_LAYOUTS, DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems,
+                                   module_mm)
+from houqin.labels.lifecycle import (LabelChangeRefused, MAX_UNCLAIMED_BATCH, create_unclaimed, current_tag,
+                                     earlier_tags, reprint)
+from houqin.labels.selection import (Selection, compose_labels, label_contents, mark_printed, parse_kind,
+                                     selected_tags)
+from houqin.models import Item, Place, Tag
+from houqin.permissions import requires
+from houqin.places.tree import place_choices, place_paths
+from houqin.tags import human_code, normalise_token, payload_plan, qr_size
+from houqin.vocab import ITEM_KIND_LABELS, PLACE_KIND_LABELS
+from houqin.web import Page, page_number
 
 bp = Blueprint('labels', __name__, url_prefix='/admin/labels')
 
@@ -34,37 +36,6 @@ DPI_CHOICES = (203, 300)
 
 
 bp.add_app_template_filter(human_code, 'human_code')
-
-
-def number_text(value):
-    """70.0 → '70', 63.5 → '63.5'."""
-    return f'{value:.2f}'.rstrip('0').rstrip('.')
-
-
-def layout_title(layout):
-    """How a layout is named in lists: its grid or 'thermal', and the label size."""
-    size = f'{number_text(layout.label_width)}×{number_text(layout.label_height)} mm'
-    if not layout.builtin:
-        return f'{layout.name} · {size}'
-    if layout.thermal:
-        return _('Thermal label %(size)s', size=size)
-    return _('A4 sheet %(columns)d×%(rows)d · %(size)s', columns=layout.columns, rows=layout.rows, size=size)
-
-
-def label_metrics():
-    """(metrics for fitting text, refusal message or None): the label font, else approximate widths."""
-    try:
-        return label_font(current_app.config), None
-    except LabelFontError as exc:
-        return ApproxMetrics(), str(exc)
-
-
-def qr_facts():
-    """What the QR codes look like for this server's base URL: plan, version, modules."""
-    base = current_app.config['BASE_URL']
-    version, modules = qr_size(base)
-    return {'plan': payload_plan(base), 'version': version, 'modules': modules, 'base': base,
-            'example': payload_plan(base).url('7K3M9Q2XAB')}
 
 
 def kind_choices():
@@ -89,7 +60,6 @@ class SelectionForm(FlaskForm):
 
     def __init__(self, formdata, **kwargs):
         super().__init__(formdata=formdata, **kwargs)
-        from ..places import place_choices
         self.place_id.choices = [(0, _('The whole campus'))] + place_choices(g.campus)
         self.kind.choices = kind_choices()
         self.layouts = campus_layouts(g.campus)
@@ -394,4 +364,3 @@ def pick():
 
 
 # The layout editor registers its routes on this blueprint.
-from . import layout_views  # noqa: E402,F401  (registers the layout routes)

@@ -1,13 +1,12 @@
 """One-tap anomalies at a scanned checkpoint (门未锁, 灯未关 …): a patrol record with an optional photo and
 note; one marked as a hazard becomes a work order that notifies at once."""
 from flask_babel import gettext as _
-from peewee import IntegrityError
 
-from ..db import database
-from ..models import Campus, PatrolScan, Place, Record, utcnow
-from ..photos import save_photo
-from ..records import new_submission_id, parse_submission_id
-from .checkpoints import ANOMALIES
+from houqin.clock import utcnow
+from houqin.models import Campus, PatrolScan, Place, WorkOrder
+from houqin.patrol.checkpoints import ANOMALIES
+from houqin.repairs.workflow import report_problem
+from houqin.scan.records import new_submission_id, parse_submission_id, submit_record
 
 NOTE_MAX = 500
 
@@ -26,35 +25,30 @@ def report_anomaly(scan, user, kind, *, note='', hazard=False, photo=None, submi
     if kind not in ANOMALIES:
         raise ValueError(kind)
     submission_id = parse_submission_id(submission_id) or new_submission_id()
-    existing = Record.get_or_none(Record.uuid == submission_id)
-    if existing is not None:
-        return existing, order_of(scan, existing.id), False
     place = Place.get_or_none(Place.id == scan.place_id)
-    try:
-        with database.atomic():
-            record = Record.create(uuid=submission_id, campus=scan.campus_id, tag=scan.record.tag_id,
-                                   place=scan.place_id, activity='patrol', user=user, outcome='problem',
-                                   note=note, answers={'anomaly': kind, 'scan': scan.id, 'hazard': bool(hazard)},
-                                   created_at=now or utcnow())
-            stored = [save_photo(photo, scan.campus_id, user, record=record)] if photo is not None else []
-            order = None
-            if hazard:
-                order = open_work_order(scan, record, place, kind, note, user, stored)
-            fresh = PatrolScan.get_by_id(scan.id)
-            fresh.anomalies = (fresh.anomalies or []) + [
-                {'kind': kind, 'record': record.id, 'order': order.id if order else None}]
-            fresh.save(only=[PatrolScan.anomalies])
-    except IntegrityError:
-        existing = Record.get_or_none(Record.uuid == submission_id)
-        if existing is None:
-            raise
-        return existing, order_of(scan, existing.id), False
-    return record, order, True
+    opened = []
+
+    def after(record):
+        """Open the hazard's work order and list the anomaly on its scan, in the record's transaction."""
+        order = open_work_order(scan, record, place, kind, note, user, list(record.photos)) if hazard else None
+        opened.append(order)
+        fresh = PatrolScan.get_by_id(scan.id)
+        fresh.anomalies = (fresh.anomalies or []) + [
+            {'kind': kind, 'record': record.id, 'order': order.id if order else None}]
+        fresh.save(only=[PatrolScan.anomalies])
+
+    record, created = submit_record(
+        submission_id, scan.record.tag, place or Place(id=scan.place_id),
+        activity='patrol', user=user, photos=[photo] if photo is not None else [], after=after,
+        outcome='problem', note=note, answers={'anomaly': kind, 'scan': scan.id, 'hazard': bool(hazard)},
+        created_at=now or utcnow())
+    if not created:
+        return record, order_of(scan, record.id), False
+    return record, opened[0], True
 
 
 def open_work_order(scan, record, place, kind, note, user, photos=()):
     """A hazard seen on patrol: a work order through the repairs workflow (which notifies the managers)."""
-    from ..repairs.workflow import report_problem  # the repairs module is optional until it is installed
     title = _('%(anomaly)s at %(place)s (night patrol)', anomaly=anomaly_label(kind),
               place=place.name if place else '')
     return report_problem(Campus.get_by_id(scan.campus_id), place=place, record=record, title=title[:200],
@@ -64,7 +58,6 @@ def open_work_order(scan, record, place, kind, note, user, photos=()):
 
 def order_of(scan, record_id):
     """The work order opened for an anomaly record of a scan, if any."""
-    from ..models import WorkOrder
     fresh = PatrolScan.get_by_id(scan.id)
     for entry in fresh.anomalies or []:
         if entry.get('record') == record_id and entry.get('order'):

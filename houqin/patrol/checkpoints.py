@@ -11,14 +11,16 @@ import uuid
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, IntegrityError
+from peewee import IntegrityError, JOIN
 
-from ..auth import PERMISSIONS
-from ..db import database
-from ..models import Membership, PatrolRun, PatrolScan, Place, Record, RouteStop, Route, utcnow
-from . import evidence
-from .plans import campus_holidays, campus_zone, plan_chooser, route_stops
-from .rounds import is_out_of_order, next_round, rounds_at
+from houqin.clock import utcnow
+from houqin.db import database
+from houqin.models import Campus, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop
+from houqin.patrol import evidence
+from houqin.patrol.plans import campus_holidays, plan_chooser, route_stops
+from houqin.patrol.rounds import Round, is_out_of_order, next_round, rounds_at
+from houqin.permissions import PERMISSIONS
+from houqin.scan.records import submit_record
 
 RELOAD_SECONDS = 300      # the same guard at the same checkpoint within this is a reload, not a new scan
 SEQUENCE_LOOKBACK = datetime.timedelta(hours=1)
@@ -92,13 +94,12 @@ def record_scan(tag, user, *, now=None, client_time=None):
               .order_by(PatrolScan.created_at.desc()).first())
     if recent is not None:
         return with_progress(recent, now)
-    zone = campus_zone(tag.campus_id)
+    zone = Campus.zone_of(tag.campus_id)
     holidays = campus_holidays(tag.campus_id, around=now.date())
     placed = place_in_round(stops, user, now, zone, holidays)
     if placed is not None and placed[1] is None:  # every stop here already scanned by this guard this round
         return with_progress(placed[0], now)
-    with database.atomic():
-        scan = create_scan(tag, user, stops, placed, now, client_time)
+    scan = create_scan(tag, user, stops, placed, now, client_time)
     refresh_sequence_flags(user.id, now)
     return with_progress(PatrolScan.get_by_id(scan.id), now)
 
@@ -163,16 +164,17 @@ def create_scan(tag, user, stops, placed, now, client_time):
         key = f'patrol:{run.id}:{stop.id}:{user.id}'
     record_uuid = str(uuid.uuid5(SCAN_NAMESPACE, key))
     flags = [f for f in [evidence.clock_flag(now, client_time)] if f]
-    try:
-        with database.atomic():
-            record = Record.create(uuid=record_uuid, campus=tag.campus_id, tag=tag.id, place=tag.place_id,
-                                   activity='patrol', user=user.id, created_at=now, client_time=client_time)
-            return PatrolScan.create(campus=tag.campus_id, route=route.id, stop=stop.id if stop else None,
-                                     run=run.id if run else None, place=tag.place_id, record=record.id,
-                                     user=user.id, created_at=now, client_time=client_time,
-                                     out_of_order=out_of_order, late=late, flags=flags)
-    except IntegrityError:
-        return PatrolScan.select().join(Record).where(Record.uuid == record_uuid).get()
+
+    def add_scan(record):
+        """The scan beside its patrol record, in the record's transaction."""
+        PatrolScan.create(campus=tag.campus_id, route=route.id, stop=stop.id if stop else None,
+                          run=run.id if run else None, place=tag.place_id, record=record.id, user=user.id,
+                          created_at=now, client_time=client_time, out_of_order=out_of_order, late=late,
+                          flags=flags)
+
+    record, _created = submit_record(record_uuid, tag, Place(id=tag.place_id), activity='patrol', user=user.id,
+                                     after=add_scan, created_at=now, client_time=client_time)
+    return PatrolScan.get(PatrolScan.record == record.id)
 
 
 def walk_minimums(route_ids):
@@ -213,7 +215,6 @@ def with_progress(scan, now=None):
         run = PatrolRun.get_by_id(scan.run_id)
         stops = route_stops(route.id)
         scanned = {s.stop_id for s in PatrolScan.select(PatrolScan.stop).where(PatrolScan.run == run)}
-        from .rounds import Round
         progress.round = Round(run.night, run.round_index, run.round_start, run.round_end, route.grace_minutes,
                                run.holiday)
         progress.total = len(stops)
@@ -225,7 +226,7 @@ def with_progress(scan, now=None):
         progress.next = [s.place.name for s in stops if s.id not in scanned and s.position > here][:3]
     elif route is not None:
         holidays = campus_holidays(scan.campus_id, around=(now or utcnow()).date())
-        progress.next_round = next_round(now or utcnow(), plan_chooser(route, holidays), campus_zone(scan.campus_id))
+        progress.next_round = next_round(now or utcnow(), plan_chooser(route, holidays), Campus.zone_of(scan.campus_id))
     scan.progress = progress
     scan.place_name = Place.select(Place.name).where(Place.id == scan.place_id).scalar() or ''
     return scan

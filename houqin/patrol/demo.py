@@ -3,12 +3,12 @@ rounds, and six past nights of plausible history written through the same functi
 import datetime
 import random
 
-from ..models import DutyLog, Holiday, Route, RouteStop, Tag
-from .anomalies import report_anomaly
-from .checkpoints import record_scan
-from .evaluation import evaluate_due_rounds
-from .plans import campus_holidays, plan_chooser
-from .rounds import local_date, rounds_for_night, wall_to_utc
+from houqin.models import DutyLog, Holiday, Route, RouteStop, Tag
+from houqin.patrol.anomalies import report_anomaly
+from houqin.patrol.checkpoints import record_scan
+from houqin.patrol.evaluation import evaluate_due_rounds
+from houqin.patrol.plans import campus_holidays, plan_chooser
+from houqin.patrol.rounds import local_date, rounds_for_night, wall_to_utc
 
 ROUTE_NAME = '夜间巡逻路线'
 # (place path in the demo's tree, minimum walking minutes from the previous checkpoint)

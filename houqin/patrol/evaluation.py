@@ -3,14 +3,16 @@ are told through the outbox. Run by `flask houqin patrol-check` (cron) and lazil
 viewed; both are idempotent, and two evaluators at once write one result and one notification."""
 import datetime
 
-from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext as _
 from peewee import IntegrityError
 
-from ..db import database
-from ..models import PatrolRun, PatrolScan, Route, utcnow
-from .plans import active_routes, campus_holidays, campus_zone, plan_chooser, route_stops
-from .rounds import due_rounds, round_outcome, to_local
+from houqin.clock import to_local, utcnow
+from houqin.db import database
+from houqin.models import Campus, PatrolRun, PatrolScan, Route
+from houqin.notify.outbox import enqueue, message_locale
+from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_stops
+from houqin.patrol.rounds import due_rounds, round_outcome
+from houqin.vocab import MANAGER_ROLES
 
 LOOKBACK = datetime.timedelta(days=7)  # after a longer outage, older rounds are left unevaluated
 
@@ -28,7 +30,7 @@ def evaluate_due_rounds(now=None, campus=None, notify=True):
         since = max(route.created_at, now - LOOKBACK)
         evaluated = {r.round_start for r in PatrolRun.select(PatrolRun.round_start).where(
             (PatrolRun.route == route.id) & (PatrolRun.round_start >= since) & PatrolRun.evaluated_at.is_null(False))}
-        zone = campus_zone(route.campus_id)
+        zone = Campus.zone_of(route.campus_id)
         chooser = plan_chooser(route, campus_holidays(route.campus_id, around=now.date()))
         for rnd in due_rounds(since, now, chooser, zone):
             if rnd.start not in evaluated:
@@ -71,34 +73,17 @@ def evaluate_round(route, rnd, now, notify=True):
 
 def notify_missed(route, run, outcome):
     """Queue a message about the round's missed checkpoints (or the missed round) for the campus's managers."""
-    from .. import notify  # the outbox and its channels (houqin/notify.py)
-    from ..models import NotificationChannel, Membership, Outbox
-    channels = list(NotificationChannel.select().where(
-        (NotificationChannel.campus == route.campus_id) & NotificationChannel.active))
-    if not channels:
-        return []
-    managers = notify.people_with_roles(route.campus_id, {'admin', 'manager'})
-    roles = dict(Membership.select(Membership.user, Membership.role)
-                 .where(Membership.campus == route.campus_id).tuples())
     subject, body = compose_missed(route, run, outcome)
-    rows = []
-    for channel in channels:
-        reached = [u for u in managers if notify.reaches(channel, u, roles)]
-        if reached:
-            rows.append(Outbox.create(campus=route.campus_id, channel=channel.kind, target=channel,
-                                      topic='patrol', subject=subject[:200], body=body,
-                                      recipient=','.join(u.phone for u in reached if u.phone)[:255]))
-    if rows:
-        notify.written_now()
-    return rows
+    night = run.night.isoformat() if run.night else ''
+    return enqueue(route.campus_id, 'patrol', subject, body, roles=MANAGER_ROLES,
+                   link=f'/patrol/reports/?night={night}')
 
 
 def compose_missed(route, run, outcome):
     """(subject, text) about a round's misses, in the site's default language."""
-    locale = current_app.config.get('DEFAULT_LOCALE', 'zh_CN') if has_app_context() else 'zh_CN'
-    zone = campus_zone(route.campus_id)
+    zone = Campus.zone_of(route.campus_id)
     window = f'{to_local(run.round_start, zone):%m-%d %H:%M}–{to_local(run.round_end, zone):%H:%M}'
-    with force_locale(locale):
+    with force_locale(message_locale()):
         if outcome['status'] == 'missed':
             subject = _('[Patrol] Round missed: %(route)s %(window)s', route=route.name, window=window)
             lines = [subject, _('No checkpoint was scanned in this round (%(n)d checkpoints).',
@@ -109,6 +94,4 @@ def compose_missed(route, run, outcome):
             lines = [subject, _('Missed: %(names)s', names='、'.join(outcome['missed_names'])),
                      _('Scanned %(done)d of %(total)d.', done=len(outcome['done']),
                        total=len(outcome['done']) + len(outcome['missed']))]
-        base = current_app.config.get('BASE_URL', '') if has_app_context() else ''
-        lines.append(f'{base}/patrol/reports/?night={run.night.isoformat() if run.night else ""}')
     return subject, '\n'.join(lines)

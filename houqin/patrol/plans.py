@@ -1,8 +1,8 @@
 """From stored routes and holidays to round plans: which plan a night follows, and its rounds."""
 import datetime
 
-from ..models import Campus, Holiday, Route, RouteStop
-from .rounds import RoundPlan, is_holiday, rounds_for_night
+from houqin.models import Holiday, Place, Route, RouteStop
+from houqin.patrol.rounds import RoundPlan, is_holiday, rounds_for_night
 
 
 def normal_plan(route):
@@ -50,14 +50,10 @@ def route_rounds(route, night, holidays, zone):
 
 def route_stops(route_id):
     """The route's stops in order, with their places."""
-    from ..models import Place
     return list(RouteStop.select(RouteStop, Place).join(Place).where(RouteStop.route == route_id)
                 .order_by(RouteStop.position, RouteStop.id))
 
 
-def campus_zone(campus_id):
-    """The time zone name of a campus."""
-    return Campus.select(Campus.timezone).where(Campus.id == campus_id).scalar() or 'Asia/Shanghai'
 
 
 def active_routes(campus_id):

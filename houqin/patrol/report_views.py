@@ -5,11 +5,11 @@ import datetime
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from ..auth import requires
-from ..models import utcnow
-from .anomalies import anomaly_label
-from .evaluation import evaluate_due_rounds
-from .reports import default_night, guard_report, night_report
+from houqin.clock import utcnow
+from houqin.patrol.anomalies import anomaly_label
+from houqin.patrol.evaluation import evaluate_due_rounds
+from houqin.patrol.reports import default_night, guard_report, night_report
+from houqin.permissions import requires
 
 bp = Blueprint('patrol_reports', __name__, url_prefix='/patrol/reports')
 

@@ -5,10 +5,11 @@ import datetime
 
 from peewee import JOIN
 
-from ..models import DutyLog, PatrolRun, PatrolScan, Place, Record, Route, User, utcnow
-from .plans import active_routes, campus_holidays, plan_chooser, route_rounds, route_stops
-from .rounds import local_date, next_round, rounds_at
-from . import evidence
+from houqin.clock import to_utc, utcnow
+from houqin.models import DutyLog, PatrolRun, PatrolScan, Place, Record, Route, User
+from houqin.patrol import evidence
+from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_rounds, route_stops
+from houqin.patrol.rounds import Round, local_date, next_round, night_of, rounds_at
 
 
 def tonight(campus, now=None):
@@ -73,13 +74,9 @@ def lookups(scans):
 
 def night_window(night, zone):
     """Noon of the night's date to noon the next day, in naive UTC: the duty night."""
-    start = datetime.datetime.combine(night, datetime.time(12, 0))
-    from zoneinfo import ZoneInfo
-    local = start.replace(tzinfo=ZoneInfo(zone))
-    begin = local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-    end = (datetime.datetime.combine(night + datetime.timedelta(days=1), datetime.time(12, 0))
-           .replace(tzinfo=ZoneInfo(zone)).astimezone(datetime.timezone.utc).replace(tzinfo=None))
-    return begin, end
+    noon = datetime.time(12, 0)
+    return (to_utc(datetime.datetime.combine(night, noon), zone),
+            to_utc(datetime.datetime.combine(night + datetime.timedelta(days=1), noon), zone))
 
 
 def night_report(campus, night, now=None):
@@ -112,7 +109,6 @@ def night_report(campus, night, now=None):
         # Rounds of a schedule since changed keep their runs: show them too.
         for key in [k for k in runs if k[0] == route.id]:
             run = runs.pop(key)
-            from .rounds import Round
             rnd = Round(night, run.round_index, run.round_start, run.round_end, route.grace_minutes, run.holiday)
             rounds.append(round_report(rnd, run, stops, [rows[s.id] for s in run_scans if s.run_id == run.id], now))
         rounds.sort(key=lambda r: r['round'].start)
@@ -205,7 +201,6 @@ def guard_report(campus, first, last, now=None):
 
 def default_night(campus, now=None):
     """The last night whose shift has begun: tonight after noon, else last night."""
-    from .rounds import night_of
     return night_of(now or utcnow(), campus.timezone)
 
 

@@ -11,6 +11,8 @@ import dataclasses
 import datetime
 from zoneinfo import ZoneInfo
 
+from houqin.clock import to_local
+
 UTC = datetime.timezone.utc
 DAY_MINUTES = 24 * 60
 DEFAULT_GRACE_MINUTES = 15
@@ -117,11 +119,6 @@ def wall_to_utc(day, wall_minutes, zone):
     local = datetime.datetime.combine(day, datetime.time(minutes // 60, minutes % 60), tzinfo=ZoneInfo(str(zone)))
     # zoneinfo reads a skipped wall time with the offset before the change (fold=0): 02:30 → 03:30.
     return local.astimezone(UTC).replace(tzinfo=None)
-
-
-def to_local(moment, zone):
-    """A stored naive-UTC time as an aware time in the zone."""
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(str(zone)))
 
 
 def shift_window(night, plan, zone):

@@ -4,21 +4,22 @@ calendar, checkpoint locations, and reissuing a checkpoint's label when it was c
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField
+from wtforms import (BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField,
+                     StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..audit import log_change, snapshot
-from ..auth import requires
-from ..db import database
-from ..labels.lifecycle import LabelChangeRefused, reprint
-from ..models import Holiday, PatrolRun, Place, Route, RouteStop, Tag
-from ..places import place_choices
-from ..tags import human_code
-from ..vocab import select_choices
-from .plans import route_stops
-from .rounds import RoundPlan, hhmm, minutes_of, parse_hhmm
-from .views import https_site
+from houqin.audit import log_change, snapshot
+from houqin.db import database
+from houqin.labels.lifecycle import LabelChangeRefused, reprint
+from houqin.models import Holiday, PatrolRun, Place, Route, RouteStop, Tag
+from houqin.patrol.plans import route_stops
+from houqin.patrol.rounds import RoundPlan, hhmm, minutes_of, parse_hhmm
+from houqin.permissions import requires
+from houqin.places.tree import place_choices, place_paths
+from houqin.tags import human_code
+from houqin.vocab import select_choices
+from houqin.web import campus_or_404, https_site
 
 bp = Blueprint('patrol_routes', __name__, url_prefix='/patrol/routes')
 
@@ -159,14 +160,6 @@ class HolidayForm(FlaskForm):
             raise ValidationError(_('The last day is before the first day.'))
 
 
-def campus_route(route_id):
-    """A route of the current campus, or 404."""
-    route = Route.get_or_none((Route.id == route_id) & (Route.campus == g.campus))
-    if route is None:
-        abort(404)
-    return route
-
-
 def route_stop(route, stop_id):
     """A stop of the route, or 404."""
     stop = RouteStop.get_or_none((RouteStop.id == stop_id) & (RouteStop.route == route))
@@ -211,7 +204,7 @@ def new():
 @requires('patrol.manage')
 def edit(route_id):
     """A route: its rounds and holiday rounds, and its checkpoints in order."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     form = RouteForm()
     if request.method == 'GET':
         form.fill(route)
@@ -230,7 +223,6 @@ def route_page(route, form, stop_form, status=200):
     stops = route_stops(route.id)
     tags = {t.place_id: t for t in Tag.select().where(Tag.place.in_([s.place_id for s in stops])
                                                      & (Tag.status == 'active'))} if stops else {}
-    from ..places import place_paths
     return render_template('patrol/route_form.html', form=form, route=route, stops=stops, stop_form=stop_form,
                            tags=tags, paths=place_paths(g.campus, [s.place_id for s in stops]),
                            https=https_site()), status
@@ -240,7 +232,7 @@ def route_page(route, form, stop_form, status=200):
 @requires('patrol.manage')
 def stop_add(route_id):
     """Add a checkpoint at the end of the route."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     stop_form = StopForm()
     if not stop_form.validate_on_submit():
         form = RouteForm(formdata=None)
@@ -259,7 +251,7 @@ def stop_add(route_id):
 @requires('patrol.manage')
 def stop_move(route_id, stop_id):
     """Move a checkpoint one place up or down the route."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     stop = route_stop(route, stop_id)
     stops = route_stops(route.id)
     i = next(n for n, s in enumerate(stops) if s.id == stop.id)
@@ -277,7 +269,7 @@ def stop_move(route_id, stop_id):
 @requires('patrol.manage')
 def stop_delete(route_id, stop_id):
     """Take a checkpoint off the route (its past scans stay in the reports)."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     stop = route_stop(route, stop_id)
     name = stop.place.name
     with database.atomic():
@@ -292,7 +284,7 @@ def stop_delete(route_id, stop_id):
 @requires('patrol.manage')
 def stop_edit(route_id, stop_id):
     """A checkpoint: walking minutes from the previous stop, its location, its label."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     stop = route_stop(route, stop_id)
     place = Place.get_by_id(stop.place_id)
     form = StopEditForm(obj=stop) if request.method == 'GET' else StopEditForm()
@@ -320,7 +312,7 @@ def stop_edit(route_id, stop_id):
 @requires('patrol.manage')
 def stop_reissue(route_id, stop_id):
     """Reissue a checkpoint's label (it was copied): a new code, the old label stops counting at once."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     stop = route_stop(route, stop_id)
     tag = Tag.get_or_none((Tag.place == stop.place_id) & (Tag.status == 'active'))
     if tag is None:
@@ -340,7 +332,7 @@ def stop_reissue(route_id, stop_id):
 @requires('patrol.manage')
 def delete(route_id):
     """Delete a route that was never walked (one with history is switched off instead)."""
-    route = campus_route(route_id)
+    route = campus_or_404(Route, route_id)
     if PatrolRun.select().where(PatrolRun.route == route).exists():
         flash(_('%(name)s has patrol history; untick “In use” to stop its rounds instead.', name=route.name), 'error')
         return redirect(url_for('patrol_routes.edit', route_id=route.id))

@@ -1,7 +1,7 @@
 """The guard's pages: tonight's rounds, a scan's panel, anomalies, location evidence, the duty log."""
 import datetime
 
-from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,18 +9,20 @@ from peewee import JOIN
 from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from ..auth import can, requires
-from ..db import database
-from ..models import DutyLog, PatrolScan, User, utcnow
-from ..photos import PhotoError, prepare_photo
-from ..records import parse_client_time
-from ..vocab import select_choices
-from . import evidence
-from .anomalies import NOTE_MAX, anomaly_label, report_anomaly
-from .checkpoints import ANOMALIES, record_evidence, with_progress
-from .evaluation import evaluate_due_rounds
-from .reports import tonight
-from .rounds import night_of
+from houqin.clock import utcnow
+from houqin.db import database
+from houqin.models import DutyLog, PatrolScan, User
+from houqin.patrol import evidence
+from houqin.patrol.anomalies import NOTE_MAX, anomaly_label, report_anomaly
+from houqin.patrol.checkpoints import ANOMALIES, record_evidence, with_progress
+from houqin.patrol.evaluation import evaluate_due_rounds
+from houqin.patrol.reports import tonight
+from houqin.patrol.rounds import night_of
+from houqin.permissions import can, requires
+from houqin.photos import PhotoError, prepare_photo
+from houqin.scan.records import parse_client_time
+from houqin.vocab import select_choices
+from houqin.web import https_site
 
 bp = Blueprint('patrol', __name__, url_prefix='/patrol')
 
@@ -138,8 +140,3 @@ def duty_log():
     handed_over = [e for e in entries if e.for_next_shift and e.created_at >= now - datetime.timedelta(hours=24)]
     return render_template('patrol/duty.html', form=form, entries=entries, handed_over=handed_over,
                            kinds=DUTY_KINDS, night=night), (400 if form.errors else 200)
-
-
-def https_site():
-    """True when the site's address is HTTPS: browsers offer location only there."""
-    return current_app.config['BASE_URL'].startswith('https://')

@@ -2,26 +2,27 @@
 import csv
 import datetime
 import io
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from peewee import JOIN
 
-from ..audit import log_change, snapshot
-from ..auth import requires
-from ..db import database
-from ..models import Place, RepairCategory, RepairSettings, User, WorkOrder, utcnow
-from ..places import Page, descendant_ids, page_number, place_paths
-from ..templating import local_time
-from . import stats, workflow
-from .workflow import (CATEGORY_LABELS, OPEN_STATUSES, PRIORITY_LABELS, STATUS_LABELS, WAITING_STATUSES,
-                       TransitionRefused, apply_action, write_transaction)
+from houqin.audit import log_change, snapshot
+from houqin.clock import utcnow
+from houqin.db import database, write_transaction
+from houqin.models import Membership, Place, RepairCategory, RepairSettings, User, WorkOrder
+from houqin.permissions import requires
+from houqin.places.tree import descendant_ids, place_paths
+from houqin.repairs import stats, workflow
+from houqin.repairs.workflow import OPEN_STATUSES, TransitionRefused, WAITING_STATUSES, apply_action
+from houqin.templating import local_time
+from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
+from houqin.web import Page, page_number
 
-bp = Blueprint('repair_board', __name__, url_prefix='/repairs')
+bp = Blueprint('repairs_board', __name__, url_prefix='/repairs')
 
-STATUS_FILTERS = ('open', 'waiting', 'all') + tuple(STATUS_LABELS)
+STATUS_FILTERS = ('open', 'waiting', 'all') + tuple(ORDER_STATUS_LABELS)
 
 
 def board_query(args, now):
@@ -33,7 +34,7 @@ def board_query(args, now):
         query = query.where(WorkOrder.status.in_(OPEN_STATUSES))
     elif status == 'waiting':
         query = query.where(WorkOrder.status.in_(WAITING_STATUSES))
-    elif status in STATUS_LABELS:
+    elif status in ORDER_STATUS_LABELS:
         query = query.where(WorkOrder.status == status)
     if args.get('category') in CATEGORY_LABELS:
         query = query.where(WorkOrder.category == args['category'])
@@ -103,7 +104,7 @@ def bulk_assign():
         return board_page(error=_('Nothing was assigned. %(reason)s', reason=str(exc)), selected=ids, status=400)
     flash(_('%(n)d orders assigned.', n=len(orders)), 'success')
     return redirect(request.form.get('back') if (request.form.get('back') or '').startswith('/repairs/board')
-                    else url_for('repair_board.board'))
+                    else url_for('repairs_board.board'))
 
 
 def g_user():
@@ -113,11 +114,6 @@ def g_user():
 
 
 # The ledger and the term's counts ------------------------------------------------------------------------
-
-def campus_offset():
-    """The campus's current UTC offset, to turn its calendar days into stored times."""
-    return datetime.datetime.now(ZoneInfo(g.campus.timezone)).utcoffset()
-
 
 def ledger_range():
     """(start, end, error) from ?from=&to= (campus dates), defaulting to the current term."""
@@ -142,7 +138,7 @@ def ledger_range():
 def ledger():
     """维修登记台账: the term's counts (by category, parts, time to close, overdue share) and compensation."""
     start, end, error = ledger_range()
-    orders = stats.orders_between(g.campus, start, end, campus_offset())
+    orders = stats.orders_between(g.campus, start, end)
     counts = stats.term_counts(orders)
     paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
     return render_template('repairs/ledger.html', start=start, end=end, error=error, counts=counts, orders=orders,
@@ -154,7 +150,7 @@ def ledger():
 def ledger_csv():
     """The ledger's orders as a spreadsheet (UTF-8 with BOM, so Excel reads the Chinese)."""
     start, end, _error = ledger_range()
-    orders = stats.orders_between(g.campus, start, end, campus_offset())
+    orders = stats.orders_between(g.campus, start, end)
     paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
     finished = stats.first_finish_times(orders)
     out = io.StringIO()
@@ -166,7 +162,7 @@ def ledger_csv():
     for o in orders:
         writer.writerow([o.number, local_time(o.created_at), paths.get(o.place_id, ''), o.title,
                          CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
-                         _('yes') if o.hazard else '', STATUS_LABELS.get(o.status, o.status),
+                         _('yes') if o.hazard else '', ORDER_STATUS_LABELS.get(o.status, o.status),
                          o.reporter.name if o.reporter_id else o.reporter_name,
                          o.assignee.name if o.assignee_id else '', local_time(o.due_at), local_time(finished.get(o.id)),
                          local_time(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
@@ -207,7 +203,7 @@ def settings():
         if not errors:
             save_settings(new_hours, new_assigned)
             flash(_('Saved.'), 'success')
-            return redirect(url_for('repair_board.settings'))
+            return redirect(url_for('repairs_board.settings'))
         hours = {p: request.form.get(f'hours_{p}', '') for p in PRIORITY_LABELS}
         assigned = {k: request.form.get(f'assignee_{k}', type=int) for k in CATEGORY_LABELS}
     return render_template('repairs/settings.html', form=form, workers=workers, hours=hours, assigned=assigned,
@@ -216,7 +212,6 @@ def settings():
 
 def assignable_people():
     """Active repair workers and managers of the campus: who a category's new orders may go to."""
-    from ..models import Membership
     return list(User.select(User, Membership.role.alias('role')).join(Membership).where(
         (Membership.campus == g.campus) & Membership.role.in_(['repair', 'manager', 'admin']) & User.active)
         .order_by(Membership.role.desc(), User.display_name, User.username).objects())

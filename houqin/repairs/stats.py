@@ -3,8 +3,10 @@ import datetime
 import statistics
 from decimal import Decimal
 
-from ..models import WorkOrder, WorkOrderEvent, utcnow
-from .workflow import CATEGORY_LABELS, WAITING_STATUSES
+from houqin.clock import days_bounds, utcnow, zone_name
+from houqin.models import WorkOrder, WorkOrderEvent
+from houqin.repairs.workflow import WAITING_STATUSES
+from houqin.vocab import CATEGORY_LABELS
 
 
 def current_term(today):
@@ -15,10 +17,9 @@ def current_term(today):
     return datetime.date(start_year, 8, 1), datetime.date(start_year + 1, 1, 31)
 
 
-def orders_between(campus, start, end, offset):
-    """Orders reported from the start day to the end day (campus dates; offset = campus UTC offset)."""
-    low = datetime.datetime.combine(start, datetime.time()) - offset
-    high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time()) - offset
+def orders_between(campus, start, end):
+    """Orders reported from the start day to the end day (campus dates, each day by its own UTC offset)."""
+    low, high = days_bounds(start, end, zone_name(campus))
     return list(WorkOrder.select().where((WorkOrder.campus == campus) & (WorkOrder.created_at >= low)
                                          & (WorkOrder.created_at < high)).order_by(WorkOrder.created_at))
 

@@ -7,13 +7,16 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 
-from ..auth import PUBLIC, can, requires, safe_next
-from ..models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent, utcnow
-from ..photos import PhotoError, prepare_photo
-from ..places import place_choices, place_paths
-from . import workflow
-from .workflow import (ACTION_LABELS, BUTTON_LABELS, CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS,
-                       WAITING_STATUSES, TransitionRefused, apply_action, is_overdue)
+from houqin.clock import utcnow
+from houqin.models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent
+from houqin.permissions import PUBLIC, can, requires
+from houqin.photos import PhotoError, prepare_photo
+from houqin.places.tree import place_choices, place_paths
+from houqin.repairs import workflow
+from houqin.repairs.workflow import (ACTION_LABELS, BUTTON_LABELS, TransitionRefused, WAITING_STATUSES,
+                                     apply_action, is_overdue)
+from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
+from houqin.web import safe_next
 
 bp = Blueprint('repairs', __name__, url_prefix='/repairs')
 
@@ -67,7 +70,7 @@ def repair_history(item):
 
 def template_globals():
     """Names every template (and macros imported without context) may use for orders."""
-    return {'repair_labels': {'status': STATUS_LABELS, 'category': CATEGORY_LABELS, 'priority': PRIORITY_LABELS,
+    return {'repair_labels': {'status': ORDER_STATUS_LABELS, 'category': CATEGORY_LABELS, 'priority': PRIORITY_LABELS,
                               'action': ACTION_LABELS, 'button': BUTTON_LABELS},
             'is_overdue': is_overdue, 'utcnow': utcnow}
 
@@ -137,7 +140,7 @@ def mine_status():
 def live_status(orders):
     """{order id: {status, label, overdue}} for pages that update in place."""
     now = utcnow()
-    return {str(o.id): {'status': o.status, 'label': str(STATUS_LABELS.get(o.status, o.status)),
+    return {str(o.id): {'status': o.status, 'label': str(ORDER_STATUS_LABELS.get(o.status, o.status)),
                         'overdue': is_overdue(o, now)} for o in orders}
 
 

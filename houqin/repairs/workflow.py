@@ -5,24 +5,19 @@ order, its event (who, when, note, photos) and the notifications it causes, or n
 """
 import datetime
 from decimal import Decimal, InvalidOperation
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
-from .. import db
-from ..models import (Item, Membership, Photo, Place, RepairCategory, RepairSettings, User, WorkOrder, WorkOrderEvent,
-                      utcnow)
+from houqin import db
+from houqin.clock import to_local, utcnow, zone_name
+from houqin.db import write_transaction
+from houqin.models import (Campus, Item, Membership, Photo, Place, RepairCategory, RepairSettings, User,
+                           WorkOrder, WorkOrderEvent)
+from houqin.notify.outbox import enqueue_first, people_with_roles
+from houqin.photos import save_photo
+from houqin.repairs.notices import on_order_event, order_notice
+from houqin.vocab import CATEGORY_LABELS, MANAGER_ROLES, ORDER_STATUS_LABELS, PRIORITY_LABELS
 
-CATEGORY_LABELS = {
-    'electrical': _l('Electrical and lighting'), 'plumbing': _l('Plumbing'),
-    'doors_windows': _l('Doors and windows'), 'furniture': _l('Furniture'), 'it_av': _l('IT and AV'),
-    'building': _l('Building'), 'fire': _l('Fire equipment'), 'other': _l('Other'),
-}
-PRIORITY_LABELS = {'urgent': _l('Urgent'), 'high': _l('High'), 'normal': _l('Normal'), 'low': _l('Low')}
-STATUS_LABELS = {
-    'reported': _l('Reported'), 'accepted': _l('Accepted'), 'in_progress': _l('In progress'), 'done': _l('Done'),
-    'verified': _l('Verified'), 'closed': _l('Closed'), 'rejected': _l('Rejected'), 'merged': _l('Merged'),
-}
 ACTION_LABELS = {
     'report': _l('reported'), 'join': _l('reported the same problem'), 'accept': _l('accepted the job'),
     'assign': _l('assigned'), 'start': _l('started the repair'), 'finish': _l('finished the repair'),
@@ -43,7 +38,6 @@ OPEN_STATUSES = ('reported', 'accepted', 'in_progress', 'done', 'verified')
 FINAL_STATUSES = ('closed', 'rejected', 'merged')
 WAITING_STATUSES = ('reported', 'accepted', 'in_progress')  # not yet repaired: these can be overdue
 ALL_STATUSES = OPEN_STATUSES + FINAL_STATUSES
-MANAGERS = frozenset({'admin', 'manager'})
 HAZARD_PRIORITY = 'urgent'
 
 # The transition table: action -> ({status before: status after}, who may). Besides campus roles, "who"
@@ -51,17 +45,17 @@ HAZARD_PRIORITY = 'urgent'
 # an unassigned one), follower (an anonymous reporter through the receipt link), anyone.
 TRANSITIONS = {
     'accept': ({'reported': 'accepted'}, {'worker'}),
-    'assign': ({'reported': 'accepted', 'accepted': 'accepted', 'in_progress': 'in_progress'}, MANAGERS),
-    'start': ({'reported': 'in_progress', 'accepted': 'in_progress'}, {'worker'} | MANAGERS),
-    'finish': ({'in_progress': 'done'}, {'worker'} | MANAGERS),
-    'verify': ({'done': 'verified'}, {'reporter'} | MANAGERS),
-    'reopen': ({'done': 'accepted', 'verified': 'accepted'}, {'reporter'} | MANAGERS),
-    'close': ({'done': 'closed', 'verified': 'closed'}, MANAGERS),
-    'reject': ({'reported': 'rejected', 'accepted': 'rejected'}, MANAGERS),
-    'merge': ({s: 'merged' for s in WAITING_STATUSES}, MANAGERS),
-    'classify': ({s: s for s in OPEN_STATUSES}, MANAGERS),
-    'compensate': ({s: s for s in ('done', 'verified', 'closed')}, MANAGERS),
-    'comment': ({s: s for s in ALL_STATUSES}, {'reporter', 'worker', 'repair', 'follower'} | MANAGERS),
+    'assign': ({'reported': 'accepted', 'accepted': 'accepted', 'in_progress': 'in_progress'}, MANAGER_ROLES),
+    'start': ({'reported': 'in_progress', 'accepted': 'in_progress'}, {'worker'} | MANAGER_ROLES),
+    'finish': ({'in_progress': 'done'}, {'worker'} | MANAGER_ROLES),
+    'verify': ({'done': 'verified'}, {'reporter'} | MANAGER_ROLES),
+    'reopen': ({'done': 'accepted', 'verified': 'accepted'}, {'reporter'} | MANAGER_ROLES),
+    'close': ({'done': 'closed', 'verified': 'closed'}, MANAGER_ROLES),
+    'reject': ({'reported': 'rejected', 'accepted': 'rejected'}, MANAGER_ROLES),
+    'merge': ({s: 'merged' for s in WAITING_STATUSES}, MANAGER_ROLES),
+    'classify': ({s: s for s in OPEN_STATUSES}, MANAGER_ROLES),
+    'compensate': ({s: s for s in ('done', 'verified', 'closed')}, MANAGER_ROLES),
+    'comment': ({s: s for s in ALL_STATUSES}, {'reporter', 'worker', 'repair', 'follower'} | MANAGER_ROLES),
     'join': ({s: s for s in OPEN_STATUSES}, {'anyone'}),
 }
 
@@ -78,18 +72,6 @@ MAX_PARTS = 10
 
 class TransitionRefused(Exception):
     """A change the table or the data does not allow; the message is for the user. Nothing was written."""
-
-
-def write_transaction():
-    """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE), a plain one elsewhere.
-
-    A read-then-write (the next number) in a deferred SQLite transaction can fail to upgrade its lock
-    when another writer commits in between; IMMEDIATE queues writers instead. Nested, it is a savepoint
-    inside the caller's transaction.
-    """
-    if db.is_sqlite() and not db.database.in_transaction():
-        return db.database.atomic('IMMEDIATE')
-    return db.database.atomic()
 
 
 def guess_category(item=None, place=None):
@@ -125,8 +107,7 @@ def default_assignee(campus, category):
 
 def campus_year(campus, when):
     """The calendar year of a stored (UTC) time on the campus's clock."""
-    zone = ZoneInfo(campus.timezone or 'Asia/Shanghai')
-    return when.replace(tzinfo=datetime.timezone.utc).astimezone(zone).year
+    return to_local(when, zone_name(campus)).year
 
 
 def next_sequence(campus, year):
@@ -158,7 +139,6 @@ def follow_item_status(item_id):
 
 def attach_photos(event, photos, campus_id, user=None):
     """Link stored Photo rows to an event, or save prepared photos (houqin.photos.prepare_photo) for it."""
-    from ..photos import save_photo
     for photo in photos:
         if isinstance(photo, Photo):
             photo.event = event
@@ -171,7 +151,6 @@ def report_problem(campus, *, place=None, item=None, record=None, title, descrip
                    hazard=False, reporter=None, reporter_name='', reporter_phone='', photos=(),
                    priority='normal'):
     """Create a work order in status 'reported' with its first event, number, due time and notifications."""
-    from .. import notify
     title = (title or '').strip()[:200]
     if not title:
         raise TransitionRefused(_('Please say in one line what is wrong.'))
@@ -196,7 +175,7 @@ def report_problem(campus, *, place=None, item=None, record=None, title, descrip
         attach_photos(event, photos, campus.id, reporter)
         if item is not None:
             follow_item_status(item.id)
-        notify.on_order_event(order, event)
+        on_order_event(order, event)
     return order
 
 
@@ -245,7 +224,7 @@ def check_action(status, action, relations):
     moves, allowed = TRANSITIONS[action]
     if status not in moves:
         raise TransitionRefused(_('This order is “%(status)s”: “%(action)s” is not possible now.',
-                                  status=STATUS_LABELS.get(status, status), action=BUTTON_LABELS.get(action, action)))
+                                  status=ORDER_STATUS_LABELS.get(status, status), action=BUTTON_LABELS.get(action, action)))
     if not relations & allowed:
         if action in ('accept', 'start', 'finish') and 'repair' in relations:
             raise TransitionRefused(_('This job is assigned to someone else.'))
@@ -323,7 +302,6 @@ def apply_action(order, action, *, user=None, role=None, via_link=False, note=''
     (note required), merge (into: '2026-0042' or number), classify (category, priority, hazard),
     compensate (liable_party, compensation: text).
     """
-    from .. import notify
     note = (note or '').strip()
     relations = relations or relations_of(order, user, role, via_link)
     data, changes = {}, {}
@@ -355,7 +333,7 @@ def apply_action(order, action, *, user=None, role=None, via_link=False, note=''
                                   note=note, data={'from': current.number, 'from_id': current.id})
         if to_status != current.status or action == 'merge':
             follow_item_status(fresh.item_id)
-        notify.on_order_event(fresh, event)
+        on_order_event(fresh, event)
     for key, value in fresh.__data__.items():
         setattr(order, key, value)
     return event
@@ -406,7 +384,6 @@ def prepare(order, action, user, note, photos, data, fields):
 
 def classify_changes(order, fields, data):
     """Category, priority and hazard flag; a new priority moves the due time (from the report time)."""
-    from ..models import Campus
     category = fields.get('category') or order.category
     hazard = bool(fields.get('hazard'))
     priority = HAZARD_PRIORITY if hazard else (fields.get('priority') or order.priority)
@@ -432,3 +409,30 @@ def find_by_number(campus_id, text):
         return None
     return WorkOrder.get_or_none((WorkOrder.campus == campus_id) & (WorkOrder.year == year)
                                  & (WorkOrder.sequence == sequence))
+
+
+OVERDUE_BATCH = 50
+
+
+def enqueue_overdue(now=None):
+    """Queue one overdue notice per order past its due time (assignee and managers); returns how many."""
+    now = now or utcnow()
+    due = (WorkOrder.select(WorkOrder.id).where(
+        WorkOrder.status.in_(WAITING_STATUSES) & (WorkOrder.due_at < now) & WorkOrder.overdue_notified_at.is_null())
+        .order_by(WorkOrder.due_at).limit(OVERDUE_BATCH))
+    count = 0
+    for (order_id,) in list(due.tuples()):
+        with write_transaction():
+            # The guarded update lets exactly one worker queue the notice.
+            if not WorkOrder.update(overdue_notified_at=now).where(
+                    (WorkOrder.id == order_id) & WorkOrder.overdue_notified_at.is_null()).execute():
+                continue
+            order = WorkOrder.get_by_id(order_id)
+            people = people_with_roles(order.campus_id, MANAGER_ROLES)
+            if order.assignee_id and order.assignee.active:
+                people = [order.assignee] + [p for p in people if p.id != order.assignee_id]
+            enqueue_first(order.campus_id, [order_notice('overdue', order, people)])
+            count += 1
+    return count
+
+

@@ -4,9 +4,9 @@ import html
 import re
 
 import pypdfium2 as pdfium
+from conftest import PASSWORD, needs_chromium
 from pyzbar.pyzbar import ZBarSymbol, decode
 
-from conftest import PASSWORD, needs_chromium
 from houqin import db
 from houqin.labels.layouts import BUILTIN_LAYOUTS
 from houqin.models import Place, Tag

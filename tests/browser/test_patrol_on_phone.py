@@ -3,10 +3,11 @@ without a single tap."""
 import os
 
 import pytest
-
 from conftest import PASSWORD, needs_chromium
 from test_patrol_helpers import around_now, make_route
-from houqin.models import PatrolScan, utcnow
+
+from houqin.clock import utcnow
+from houqin.models import PatrolScan
 
 pytestmark = needs_chromium
 SCAN_PY = os.path.join(os.path.dirname(__file__), '..', '..', 'houqin', 'scan.py')

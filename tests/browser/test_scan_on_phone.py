@@ -2,8 +2,8 @@
 
 import pytest
 from PIL import Image
-
 from conftest import PASSWORD, PASSWORD_HASH, needs_chromium
+
 from houqin.db import database
 from houqin.models import Membership, Photo, Place, Record, Tag, User, WorkOrder, WorkOrderEvent
 

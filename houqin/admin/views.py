@@ -1,0 +1,90 @@
+"""The logistics office's overview, campus settings and the audit log."""
+import datetime
+from zoneinfo import available_timezones
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_wtf import FlaskForm
+from peewee import JOIN
+from wtforms import BooleanField, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from houqin.audit import log_change, snapshot
+from houqin.clock import format_local, utcnow, zone_name
+from houqin.db import database
+from houqin.models import AuditLog, Item, Membership, Place, Tag, User
+from houqin.permissions import requires
+from houqin.web import Page, page_number
+
+bp = Blueprint('admin', __name__, url_prefix='/admin')
+
+
+def campus_counts(campus):
+    """What the overview shows: how much is set up and what needs attention."""
+    today = campus.today()
+    items = Item.select().where(Item.campus == campus)
+    return {
+        'places': Place.select().where(Place.campus == campus).count(),
+        'assets': items.count(),
+        'broken': items.where(Item.status.in_(['broken', 'under_repair'])).count(),
+        'expired': items.where(Item.expires_on < today).count(),
+        'expiring': items.where(Item.expires_on.between(today, today + datetime.timedelta(days=30))).count(),
+        'staff': Membership.select().join(User).where((Membership.campus == campus) & User.active).count(),
+        'labels': Tag.select().where((Tag.campus == campus) & (Tag.status == 'active')).count(),
+    }
+
+
+@bp.route('/')
+@requires('admin.view')
+def index():
+    """Today at a glance for the logistics head."""
+    recent = (AuditLog.select(AuditLog, User).join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
+              .where(AuditLog.campus == g.campus).order_by(AuditLog.id.desc()).limit(8))
+    return render_template('admin/index.html', counts=campus_counts(g.campus), recent=recent,
+                           today=g.campus.today())
+
+
+class CampusForm(FlaskForm):
+    name = StringField(_l('School name'), validators=[DataRequired(_l('Please enter the school name.')),
+                                                      Length(max=100)])
+    timezone = StringField(_l('Time zone'), validators=[DataRequired(_l('Please enter a time zone.'))],
+                           description=_l('Times are shown in this zone, e.g. Asia/Shanghai.'))
+    allow_anonymous_reports = BooleanField(_l('Anyone who scans a label may report a problem without logging in'))
+
+    def validate_timezone(self, field):
+        if field.data.strip() not in available_timezones():
+            raise ValidationError(_('Unknown time zone %(zone)s; use a name such as Asia/Shanghai.',
+                                    zone=field.data))
+
+
+@bp.route('/campus', methods=['GET', 'POST'])
+@requires('admin.campus')
+def campus_settings():
+    """Name, time zone and whether anonymous reports are allowed."""
+    campus = g.campus
+    form = CampusForm(obj=campus)
+    if form.validate_on_submit():
+        before = snapshot(campus)
+        campus.name = form.name.data.strip()
+        campus.timezone = form.timezone.data.strip()
+        campus.allow_anonymous_reports = form.allow_anonymous_reports.data
+        with database.atomic():
+            campus.save()
+            log_change('update', campus, before=before, summary=campus.name)
+        flash(_('Saved.'), 'success')
+        return redirect(url_for('admin.campus_settings'))
+    now = format_local(utcnow(), zone_name(campus))
+    return render_template('admin/campus.html', form=form, now=now)
+
+
+@bp.route('/audit')
+@requires('admin.view')
+def audit():
+    """Who changed what, newest first; filter by table or by person."""
+    entity = request.args.get('entity', '')
+    query = (AuditLog.select(AuditLog, User).join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
+             .where(AuditLog.campus == g.campus))
+    if entity:
+        query = query.where(AuditLog.entity == entity)
+    page = Page(query.order_by(AuditLog.id.desc()), page_number())
+    return render_template('admin/audit.html', page=page, entity=entity)

@@ -1,0 +1,115 @@
+"""Admins edit checklists in the browser; each save is a new version, so old records keep theirs."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from houqin.audit import log_change
+from houqin.checklists.versions import ITEM_TYPES, campus_templates, questions, revise_template
+from houqin.db import database
+from houqin.models import ChecklistTemplate
+from houqin.permissions import requires
+from houqin.vocab import ACTIVITY_LABELS
+
+bp = Blueprint('checklists', __name__, url_prefix='/admin/checklists')
+
+BLANK_ROWS = 3
+
+
+def editable_template(template_id):
+    """A checklist in force on this campus (built-in or its own), or 404."""
+    template = ChecklistTemplate.get_or_none(ChecklistTemplate.id == template_id)
+    if template is None or template.campus_id not in (None, g.campus.id):
+        abort(404)
+    return template
+
+
+def parse_number(text):
+    """A float from the form, None when empty; ValueError when not a number."""
+    text = (text or '').strip().replace(',', '.')
+    return float(text) if text else None
+
+
+def read_rows(form):
+    """The edited rows from the form (row0-label …), in the order given; returns (rows, errors, typed)."""
+    rows, errors, typed = [], {}, []
+    count = int(form.get('rows', 0) or 0)
+    for n in range(min(count, 200)):
+        get = lambda name: (form.get(f'row{n}-{name}') or '').strip()  # noqa: E731
+        entry = {'label': get('label'), 'item_type': get('type'), 'required': bool(get('required')),
+                 'min': get('min'), 'max': get('max'), 'unit': get('unit'), 'choices': get('choices'),
+                 'position': get('position'), 'remove': bool(get('remove'))}
+        typed.append(entry)
+        if entry['remove'] or not entry['label']:
+            continue
+        problems = []
+        if entry['item_type'] not in ITEM_TYPES:
+            problems.append(_('Choose a type.'))
+        try:
+            low, high = parse_number(entry['min']), parse_number(entry['max'])
+        except ValueError:
+            problems.append(_('Bounds must be numbers.'))
+            low = high = None
+        if low is not None and high is not None and low > high:
+            problems.append(_('The lower bound is above the upper bound.'))
+        choices = [c.strip() for c in entry['choices'].replace('，', ',').split(',') if c.strip()]
+        if entry['item_type'] == 'choice' and len(choices) < 2:
+            problems.append(_('A choice needs at least two options, separated by commas.'))
+        try:
+            position = float(entry['position']) if entry['position'] else n
+        except ValueError:
+            position = n
+        if problems:
+            errors[n] = ' '.join(problems)
+            continue
+        rows.append((position, n, {
+            'label': entry['label'][:200], 'item_type': entry['item_type'], 'required': entry['required'],
+            'min_value': low if entry['item_type'] == 'number' else None,
+            'max_value': high if entry['item_type'] == 'number' else None,
+            'unit': entry['unit'][:20] if entry['item_type'] == 'number' else '',
+            'choices': choices if entry['item_type'] == 'choice' else []}))
+    return [row for _p, _n, row in sorted(rows, key=lambda r: (r[0], r[1]))], errors, typed
+
+
+def typed_from(template):
+    """The template's items as the editor's rows, with blank rows to add more."""
+    rows = [{'label': q.label, 'item_type': q.item_type, 'required': q.required,
+             'min': '' if q.min_value is None else f'{q.min_value:g}',
+             'max': '' if q.max_value is None else f'{q.max_value:g}', 'unit': q.unit,
+             'choices': ', '.join(q.choices or []), 'position': str(i + 1), 'remove': False}
+            for i, q in enumerate(questions(template))]
+    blank = {'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
+             'choices': '', 'position': '', 'remove': False}
+    return rows + [dict(blank) for _ in range(BLANK_ROWS)]
+
+
+@bp.route('/')
+@requires('checklists.edit')
+def index():
+    """The checklists in force on this campus, by kind and activity."""
+    return render_template('checklists/index.html', templates=campus_templates(g.campus),
+                           activities=ACTIVITY_LABELS)
+
+
+@bp.route('/<int:template_id>', methods=['GET', 'POST'])
+@requires('checklists.edit')
+def edit(template_id):
+    """Edit a checklist's questions; saving makes a new version for this campus."""
+    template = editable_template(template_id)
+    name, errors, rows = template.name, {}, typed_from(template)
+    if request.method == 'POST':
+        name = (request.form.get('name') or '').strip()[:100]
+        items, errors, rows = read_rows(request.form)
+        if not name:
+            errors['name'] = _('Please enter a name.')
+        if not items and not errors:
+            errors['rows'] = _('A checklist needs at least one question.')
+        if not errors:
+            with database.atomic():
+                revised = revise_template(g.campus, template, items, name=name)
+                log_change('update', revised, summary=f'{revised.name} v{revised.version}')
+            flash(_('Saved as version %(v)d. Records made before keep the questions they were answered with.',
+                    v=revised.version), 'success')
+            return redirect(url_for('checklists.edit', template_id=revised.id))
+        rows += [{'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
+                  'choices': '', 'position': '', 'remove': False}]
+    return render_template('checklists/edit.html', template=template, name=name, rows=rows, errors=errors,
+                           item_types=ITEM_TYPES, activities=ACTIVITY_LABELS), 400 if errors else 200

@@ -1,0 +1,66 @@
+"""The permission table: which role may do what. Every view names one permission with @requires."""
+import functools
+
+from flask import abort, current_app, g
+from flask_login import current_user
+
+from houqin.vocab import ROLES
+
+ALL_ROLES = frozenset(ROLES)
+PUBLIC = 'public'        # anyone, signed in or not
+SIGNED_IN = 'signed_in'  # anyone signed in, with or without a role
+
+# The permission table: which roles may do what. Every view names one of these (or PUBLIC / SIGNED_IN);
+# tests/test_permissions.py walks the route map and fails for a view that names none.
+PERMISSIONS = {
+    'admin.view': {'admin', 'manager', 'viewer'},        # browse places, items, the audit log
+    'admin.places': {'admin', 'manager'},                # create, edit, delete places and items
+    'admin.import': {'admin', 'manager'},                # bulk import of places and items
+    'admin.users': {'admin'},                            # accounts and roles
+    'admin.campus': {'admin'},                           # campus settings
+    'photos.view': set(ALL_ROLES),                       # photos of records on one's own campus
+    'checklists.edit': {'admin', 'manager'},             # edit checklists (each save is a new version)
+    'scan.clean': {'admin', 'manager', 'janitor'},       # sign off a cleaning at a label
+    'scan.inspect': {'admin', 'manager'},                # run an inspection checklist at a label
+    'scan.canteen': {'admin', 'manager', 'canteen'},     # canteen records (disinfection) at a label
+    'scan.use': {'admin', 'manager', 'teacher'},         # function-room use form at a label
+    'scan.report': set(ALL_ROLES),                       # report damage at a label (signed in)
+    'scan.history': set(ALL_ROLES),                      # the last records at a label
+    'labels.print': {'admin', 'manager'},                # print, reprint, pre-print and attach QR labels
+    'labels.layouts': {'admin'},                         # add and edit label layouts
+    'repairs.report': set(ALL_ROLES),                    # report a problem (报修), 我的报修, verify one's own repairs
+    'repairs.work': {'repair'},                          # 我的工单: accept, start and finish repair jobs
+    'repairs.view': {'admin', 'manager', 'viewer'},      # the repair board, every order, the ledger and counts
+    'repairs.manage': {'admin', 'manager'},              # assign (also in bulk), reject, merge, close, compensation
+    'repairs.configure': {'admin'},                      # categories' default assignees, due hours by priority
+    'notify.configure': {'admin'},                       # notification channels (webhooks, e-mail), test messages
+    'patrol.scan': {'guard'},                            # a checkpoint scan records itself; anomalies
+    'patrol.duty': {'admin', 'manager', 'guard'},        # tonight's rounds and the duty log (值班记录)
+    'patrol.manage': {'admin', 'manager'},               # patrol routes, rounds, holidays, checkpoint labels
+    'patrol.reports': {'admin', 'manager', 'viewer'},    # patrol reports per night and guard, duty sheets
+}
+
+
+def requires(permission):
+    """Mark a view as needing a permission from the table (or PUBLIC / SIGNED_IN)."""
+    if permission not in PERMISSIONS and permission not in (PUBLIC, SIGNED_IN):
+        raise ValueError(f'unknown permission {permission!r}')
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if permission != PUBLIC:
+                if not current_user.is_authenticated:
+                    return current_app.login_manager.unauthorized()
+                if permission != SIGNED_IN and not can(permission):
+                    abort(403)
+            return view(*args, **kwargs)
+        wrapped.permission = permission
+        return wrapped
+    return decorate
+
+
+def can(permission, role=None):
+    """True when the role (default: the current user's on this campus) holds the permission."""
+    role = role if role is not None else g.get('role')
+    return permission in (PUBLIC, SIGNED_IN) or role in PERMISSIONS.get(permission, ())
