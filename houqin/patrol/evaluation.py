@@ -7,7 +7,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale, gettext as _
 from peewee import IntegrityError
 
-from ..db import database
+from ..db import database, is_sqlite
 from ..models import PatrolRun, PatrolScan, Route, utcnow
 from .plans import active_routes, campus_holidays, campus_zone, plan_chooser, route_stops
 from .rounds import due_rounds, round_outcome, to_local
@@ -43,7 +43,7 @@ def evaluate_round(route, rnd, now, notify=True):
 
     Returns the run, or None when another evaluator had already written it.
     """
-    with database.atomic():
+    with claim_transaction():
         run = PatrolRun.get_or_none((PatrolRun.route == route.id) & (PatrolRun.round_start == rnd.start))
         if run is None:
             try:
@@ -67,6 +67,18 @@ def evaluate_round(route, rnd, now, notify=True):
         if notify and outcome['missed']:
             notify_missed(route, run, outcome)
     return run
+
+
+def claim_transaction():
+    """BEGIN IMMEDIATE on SQLite (a plain transaction elsewhere, a savepoint when nested).
+
+    In a deferred SQLite transaction two evaluators both read the round, and the second one's write fails
+    "database is locked" once the first commits (its snapshot is stale); IMMEDIATE makes it wait, then read
+    the claimed run and step aside.
+    """
+    if is_sqlite() and not database.in_transaction():
+        return database.atomic('IMMEDIATE')
+    return database.atomic()
 
 
 def notify_missed(route, run, outcome):
