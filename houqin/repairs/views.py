@@ -13,7 +13,8 @@ from ..photos import PhotoError, prepare_photo
 from ..places import place_choices, place_paths
 from . import workflow
 from .workflow import (ACTION_LABELS, BUTTON_LABELS, CATEGORY_LABELS, PRIORITY_LABELS, STATUS_LABELS,
-                       WAITING_STATUSES, TransitionRefused, apply_action, is_overdue)
+                       WAITING_STATUSES, ActionForbidden, StatusConflict, TransitionRefused, apply_action,
+                       is_overdue)
 
 bp = Blueprint('repairs', __name__, url_prefix='/repairs')
 
@@ -194,6 +195,15 @@ def action_fields(form):
     }
 
 
+def refusal_status(exc):
+    """The HTTP status of a refused action: 403 not for this actor, 409 not in this status, 400 bad input."""
+    if isinstance(exc, ActionForbidden):
+        return 403
+    if isinstance(exc, StatusConflict):
+        return 409
+    return 400
+
+
 @bp.route('/<int:order_id>/act', methods=['POST'])
 @requires('repairs.report')
 def act(order_id):
@@ -206,7 +216,7 @@ def act(order_id):
         apply_action(order, action, user=current_user._get_current_object(), role=g.role,
                      note=request.form.get('note', '')[:2000], photos=read_photos(), **action_fields(request.form))
     except (TransitionRefused, PhotoError) as exc:
-        return order_page(order, error=str(exc), kept=request.form, status=400)
+        return order_page(order, error=str(exc), kept=request.form, status=refusal_status(exc))
     flash(_('%(number)s: %(what)s.', number=order.number, what=ACTION_LABELS.get(action, action)), 'success')
     return redirect(safe_next(request.form.get('next')) or url_for('repairs.order', order_id=order.id))
 
