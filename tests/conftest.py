@@ -147,24 +147,73 @@ def live_server(app):
     thread.join(timeout=5)
 
 
+class WatchedBrowser:
+    """Chromium, where every new context reports its console errors and uncaught script errors to `errors`."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.errors = []
+        self.opened = 0
+
+    def new_context(self, **options):
+        context = self.browser.new_context(**options)
+        self.opened += 1
+        number = self.opened
+        context.on('console', lambda m: self.errors.append(f'context {number} console: {m.text} ({m.location["url"]})')
+                   if m.type == 'error' else None)
+        context.on('weberror', lambda e: self.errors.append(f'context {number} page error: {e.error}'))
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
+
+
 @pytest.fixture(scope='session')
 def browser():
+    """The one Chromium of the session; every context opened on it is watched for console errors."""
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield WatchedBrowser(chromium)
+        chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def no_browser_console_errors(request):
+    """A test that uses the browser fails on any console error in any context it opened, however it opened it;
+    contexts it left open are closed first (so their last messages arrive)."""
+    if 'browser' not in request.fixturenames:
+        yield
+        return
+    watched = request.getfixturevalue('browser')
+    watched.errors.clear()
+    yield
+    for context in list(watched.contexts):
+        context.close()
+    assert not watched.errors, f'browser console errors: {watched.errors}'
+
+
+PHONE = {'viewport': {'width': 390, 'height': 844}, 'device_scale_factor': 2, 'is_mobile': True, 'has_touch': True,
+         'locale': 'zh-CN', 'timezone_id': 'Asia/Shanghai'}
 
 
 @pytest.fixture
-def phone(browser):
-    """A new phone-sized page (390×844, Chinese, Shanghai time), failing on any console error."""
-    context = browser.new_context(viewport={'width': 390, 'height': 844}, device_scale_factor=2,
-                                  is_mobile=True, has_touch=True, locale='zh-CN', timezone_id='Asia/Shanghai')
-    page = context.new_page()
-    errors = []
-    page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
-    page.on('pageerror', lambda e: errors.append(str(e)))
-    yield page
-    context.close()
-    assert not errors, f'browser console errors: {errors}'
+def new_phone(browser):
+    """new_phone() -> a page on a new phone: its own context (390×844, Chinese, Shanghai time, no cookies).
+
+    Every phone is closed at teardown; a console error on any of them fails the test (no_browser_console_errors).
+    """
+    contexts = []
+
+    def open_phone():
+        contexts.append(browser.new_context(**PHONE))
+        return contexts[-1].new_page()
+    yield open_phone
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def phone(new_phone):
+    """A page on one new phone (see new_phone), failing the test on any console error."""
+    return new_phone()

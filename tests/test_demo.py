@@ -124,13 +124,27 @@ def test_demo_history_is_plausible(runner):
                 assert order.item.status in ('broken', 'under_repair')
 
 
+# Where each demo account lands on the start page: the logistics office goes on to its overview, everyone else
+# sees their own start page greeting them by name.
+START_PAGE = {'admin': '/admin/', 'manager': '/admin/', 'viewer': '/admin/', 'guard': '保安 李师傅，您好',
+              'janitor': '保洁 刘阿姨，您好', 'teacher': '班主任 王丽萍，您好', 'repair': '水电工 陈师傅，您好',
+              'canteen': '食堂 赵师傅，您好'}
+
+
 def test_every_demo_account_logs_in_and_the_admin_sees_the_school(app, runner):
     assert load(runner).exit_code == 0
+    assert sorted(START_PAGE) == sorted(ROLES)
     for role in ROLES:
         client = app.test_client()
         response = login(client, role, 'demo1234')
         assert response.status_code == 302, (role, response.get_data(as_text=True)[:300])
-        assert client.get('/').status_code in (200, 302)
+        start = client.get('/')
+        if START_PAGE[role].startswith('/'):
+            assert (start.status_code, start.headers['Location']) == (302, START_PAGE[role]), role
+            assert client.get(START_PAGE[role]).status_code == 200, role
+        else:
+            assert start.status_code == 200, role
+            assert f'<h1>{START_PAGE[role]}</h1>' in start.get_data(as_text=True), role
     with db.database.connection_context():
         for role, display_name in ACCOUNTS.items():
             user = User.get(User.username == role)

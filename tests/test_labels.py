@@ -83,6 +83,25 @@ def test_lines_never_start_with_closing_punctuation_and_paths_break_between_leve
     assert fitted.lines == ('教学楼 › 一楼 ›', '一年级(1)班')
 
 
+@pytest.mark.parametrize('text,width,lines', [
+    # With 1 mm type each Chinese character and full-width mark is 1 mm wide, so `width` is characters per line.
+    ('男厕所（教师用），二楼', 4, ('男厕所', '（教师', '用），', '二楼')),   # not '（教师用' / '），二楼'
+    ('灭火器、消防栓、水带', 3, ('灭火', '器、消', '防栓、', '水带')),     # not '灭火器' / '、消防'
+    ('一楼男厕所。二楼', 5, ('一楼男厕', '所。二楼')),                   # not '一楼男厕所' / '。二楼'
+    ('注意：地滑', 2, ('注', '意：', '地滑')),                           # not '注意' / '：地'
+    # A lone last character may not pull closing punctuation onto its line: '（2）' / '班', not '（2' / '）班'.
+    ('三年级（2）班', 3, ('三年级', '（2）', '班')),
+], ids=['bracket-and-comma', 'enumeration-comma', 'full-stop', 'colon', 'lone-last-character'])
+def test_a_line_never_starts_with_closing_punctuation(text, width, lines):
+    fitted = fit_text(text, width, 20, 1, 1, 6, ApproxMetrics().width)
+    assert (fitted.size, fitted.lines) == (1, lines)
+
+
+def test_a_class_name_keeps_its_brackets_together_in_the_label_font(font):
+    fitted = fit_text('三年级（2）班', 10, 20, 3, 3, 4, font.width)
+    assert fitted.lines == ('三年级', '（2）', '班')
+
+
 def test_names_break_at_spaces_before_inside_words(font):
     fitted = fit_text('干粉灭火器 4kg MHQ-0001', 18.5, 15, 6, 2, 3, font.width)
     assert fitted.lines == ('干粉灭火器', '4kg', 'MHQ-0001')

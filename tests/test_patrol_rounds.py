@@ -171,6 +171,32 @@ def test_burst_flags_every_scan_in_it_and_nothing_else():
     assert not any(evidence.sequence_flags(scans_at((0, 1, 0), (10, 1, 0), (20, 1, 0)), lambda r, a, b: 0))
 
 
+def test_a_burst_window_includes_its_edge():
+    no_minimum = lambda r, a, b: 0  # noqa: E731
+    # Three checkpoints exactly BURST_SECONDS (60 s) apart first to last: a burst, all three flagged.
+    assert evidence.BURST_SECONDS == 60 and evidence.BURST_COUNT == 3
+    edge = evidence.sequence_flags(scans_at((0, 1, 0), (30, 2, 1), (60, 3, 2)), no_minimum)
+    assert edge == [[{'code': 'burst', 'count': 3, 'seconds': 60}]] * 3
+    assert evidence.burst_members([(s['time'], s['place_id']) for s in scans_at((0, 1, 0), (30, 2, 1), (60, 3, 2))]) \
+        == {0: (3, 60), 1: (3, 60), 2: (3, 60)}
+    # One second more and it is a fast walk, not a burst.
+    assert evidence.sequence_flags(scans_at((0, 1, 0), (30, 2, 1), (61, 3, 2)), no_minimum) == [[], [], []]
+    # A fourth 30 s later: two overlapping windows of three (0–60 s, 30–90 s), never one of four over 90 s.
+    four = evidence.sequence_flags(scans_at((0, 1, 0), (30, 2, 1), (60, 3, 2), (90, 4, 3)), no_minimum)
+    assert four == [[{'code': 'burst', 'count': 3, 'seconds': 60}]] * 4
+    # Four places within the window: one burst of four.
+    tight = evidence.sequence_flags(scans_at((0, 1, 0), (20, 2, 1), (40, 3, 2), (60, 4, 3)), no_minimum)
+    assert tight == [[{'code': 'burst', 'count': 4, 'seconds': 60}]] * 4
+
+
+def test_the_clock_tolerance_includes_its_edge():
+    server = utc(2026, 3, 10, 14)
+    assert evidence.CLOCK_TOLERANCE_SECONDS == 300
+    assert evidence.clock_flag(server, server + dt.timedelta(seconds=300)) is None
+    assert evidence.clock_flag(server, server - dt.timedelta(seconds=300)) is None
+    assert evidence.clock_flag(server, server + dt.timedelta(seconds=301)) == {'code': 'clock', 'seconds': 301}
+
+
 def test_walking_faster_than_the_pairs_minimum_is_flagged():
     minimum = lambda route, a, b: 3 if abs(a - b) == 1 else 0  # noqa: E731
     flags = evidence.sequence_flags(scans_at((0, 1, 0), (100, 2, 1), (400, 3, 2), (450, 5, 4)), minimum)

@@ -2,10 +2,11 @@
 import datetime as dt
 
 import pytest
+from conftest import PASSWORD_HASH
 from test_patrol_helpers import local, make_route
 
 from houqin.labels.lifecycle import reprint
-from houqin.models import PatrolRun, PatrolScan, Place, Record, Route, Tag
+from houqin.models import Membership, PatrolRun, PatrolScan, Place, Record, Route, Tag, User
 from houqin.patrol.checkpoints import record_evidence, record_scan
 
 NIGHT = dt.date(2026, 3, 10)
@@ -95,14 +96,66 @@ def test_burst_and_walking_time(app, school):
     at = lambda m, s=0: local(NIGHT, 22, m, s)  # noqa: E731
     record_scan(tags[0], guard, now=at(0))
     quick = record_scan(tags[1], guard, now=at(1))           # 1 minute for a 3-minute walk
+    # What the guard's page gets back is the scan with its flag, and the round's progress all the same.
+    assert quick.flags == [{'code': 'too_fast', 'seconds': 60, 'minimum': 3, 'from_place': places[0].id}]
+    assert (quick.progress.done, quick.progress.next) == (2, ['北门', '南门', '操场围墙'])
     record_scan(tags[2], guard, now=at(5))
     for i, second in ((3, 10), (4, 30)):
         record_scan(tags[i], guard, now=at(5, second))
-    flags = {s.place_id: [f['code'] for f in s.flags] for s in PatrolScan.select()}
-    assert flags[places[1].id] == ['too_fast']
+    flags = {s.place_id: s.flags for s in PatrolScan.select()}
+    assert flags[places[1].id] == [{'code': 'too_fast', 'seconds': 60, 'minimum': 3, 'from_place': places[0].id}]
     assert flags[places[0].id] == []
-    assert flags[places[2].id] == flags[places[3].id] == flags[places[4].id] == ['burst']  # the first one too
-    assert quick.id
+    burst = [{'code': 'burst', 'count': 3, 'seconds': 30}]
+    assert flags[places[2].id] == flags[places[3].id] == flags[places[4].id] == burst  # the first one too
+
+
+def burst_route(school):
+    """Six checkpoints with no walking minimums (so only bursts flag) and a second guard, 王师傅."""
+    _route, _places, tags, _stops = make_route(school['campus'], ['东门', '西门', '北门', '南门', '操场围墙', '车库'])
+    second = User.create(username='guard2', display_name='保安 王师傅', password_hash=PASSWORD_HASH)
+    Membership.create(user=second, campus=school['campus'], role='guard')
+    return tags, school['users']['guard'], second
+
+
+def seconds_after_ten(seconds):
+    """22:00 on the test night plus some seconds, as the server's clock (naive UTC)."""
+    return local(NIGHT, 22) + dt.timedelta(seconds=seconds)
+
+
+def flags_by_scan():
+    """{(guard's username, place name): flags} of every scan."""
+    return {(s.user.username, Place.get_by_id(s.place_id).name): s.flags for s in PatrolScan.select()}
+
+
+def test_a_burst_window_includes_its_edge(app, school):
+    tags, guard, _second = burst_route(school)
+    for i, at in enumerate((0, 30, 60)):                 # 东门, 西门, 北门: first to last exactly 60 s
+        record_scan(tags[i], guard, now=seconds_after_ten(at))
+    for i, at in enumerate((300, 330, 361), start=3):    # 南门, 操场围墙, 车库: 61 s
+        record_scan(tags[i], guard, now=seconds_after_ten(at))
+    edge = [{'code': 'burst', 'count': 3, 'seconds': 60}]
+    assert flags_by_scan() == {('guard', '东门'): edge, ('guard', '西门'): edge, ('guard', '北门'): edge,
+                               ('guard', '南门'): [], ('guard', '操场围墙'): [], ('guard', '车库'): []}
+
+
+def test_bursts_are_one_guards_scans_not_two_guards_together(app, school):
+    tags, guard, second = burst_route(school)
+    # 李师傅 scans 东门 at 22:00:00 and 北门 at 22:00:40; 王师傅 scans 西门 at 22:00:20 between them. Three
+    # checkpoints within 60 s, but by two people: neither guard's own scans are a burst.
+    record_scan(tags[0], guard, now=seconds_after_ten(0))
+    record_scan(tags[1], second, now=seconds_after_ten(20))
+    record_scan(tags[2], guard, now=seconds_after_ten(40))
+    assert flags_by_scan() == {('guard', '东门'): [], ('guard2', '西门'): [], ('guard', '北门'): []}
+    # Then 王师傅 bursts through 南门, 操场围墙, 车库 in 30 s while 李师傅 scans 西门 in the middle of it: only
+    # 王师傅's three scans are flagged, and his burst counts his three places, not four.
+    record_scan(tags[3], second, now=seconds_after_ten(600))
+    record_scan(tags[1], guard, now=seconds_after_ten(610))
+    record_scan(tags[4], second, now=seconds_after_ten(620))
+    record_scan(tags[5], second, now=seconds_after_ten(630))
+    burst = [{'code': 'burst', 'count': 3, 'seconds': 30}]
+    assert flags_by_scan() == {('guard', '东门'): [], ('guard2', '西门'): [], ('guard', '北门'): [],
+                               ('guard2', '南门'): burst, ('guard', '西门'): [], ('guard2', '操场围墙'): burst,
+                               ('guard2', '车库'): burst}
 
 
 def test_evidence_keeps_the_first_clock_and_location_and_flags_disagreement(night):
@@ -123,8 +176,6 @@ def test_evidence_keeps_the_first_clock_and_location_and_flags_disagreement(nigh
 
 def test_two_guards_walking_together_share_the_round(night):
     other = night['school']['users']['guard']
-    from houqin.models import Membership, User
-    from conftest import PASSWORD_HASH
     second = User.create(username='guard2', display_name='保安 王师傅', password_hash=PASSWORD_HASH)
     Membership.create(user=second, campus=night['school']['campus'], role='guard')
     a = scan(night, 0, 22, 5, user=other)

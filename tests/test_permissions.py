@@ -1,7 +1,9 @@
-"""Every route × every role (and anonymous): allowed, sent to log-in, or 403, as the permission table says.
+"""The permission table written out by hand, and every route × every role (and anonymous): allowed, sent to
+log-in, or 403, as that written-out table says.
 
-Generated from the app's route map: a new route without a rule, or with a URL argument that has no
-sample value here, fails this test.
+The route walk is generated from the app's route map: a new route without a rule, or with a URL argument
+that has no sample value here, fails it. Its expectations come from ROLE_TABLE below, not from
+auth.PERMISSIONS, so a change to the permission table fails both tests until ROLE_TABLE says the same.
 """
 import re
 
@@ -10,8 +12,70 @@ from conftest import PASSWORD, login, make_app, make_school
 
 from houqin.db import database
 from houqin.models import LabelLayout, Membership, User
-from houqin.permissions import PERMISSIONS, PUBLIC, SIGNED_IN
+from houqin.permissions import ALL_ROLES, PERMISSIONS, PUBLIC, SIGNED_IN, can
 from houqin.vocab import ROLES
+
+
+# Who may do what, one row per permission, one column per role: ✓ holds it, ✗ does not.
+# Change a cell here only together with auth.PERMISSIONS; a new area adds its rows (and a new role a column).
+ROLE_TABLE = '''
+                    admin   manager guard   janitor teacher repair  canteen viewer
+admin.view          ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
+admin.places        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+admin.import        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+admin.users         ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+admin.campus        ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+photos.view         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+checklists.edit     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+scan.clean          ✓       ✓       ✗       ✓       ✗       ✗       ✗       ✗
+scan.inspect        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+scan.canteen        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗
+scan.use            ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✗
+scan.report         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+scan.history        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+labels.print        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+labels.layouts      ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+repairs.report      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+repairs.work        ✗       ✗       ✗       ✗       ✗       ✓       ✗       ✗
+repairs.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
+repairs.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+repairs.configure   ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+notify.configure    ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.scan         ✗       ✗       ✓       ✗       ✗       ✗       ✗       ✗
+patrol.duty         ✓       ✓       ✓       ✗       ✗       ✗       ✗       ✗
+patrol.manage       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.reports      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
+'''
+
+
+def read_role_table(text):
+    """(roles of the header, {permission: set of roles with ✓}) from a table like ROLE_TABLE."""
+    header, *rows = [line.split() for line in text.strip().splitlines()]
+    table = {}
+    for permission, *cells in rows:
+        assert len(cells) == len(header) and set(cells) <= {'✓', '✗'}, f'malformed row {permission}: {cells}'
+        assert permission not in table, f'{permission} appears twice'
+        table[permission] = {role for role, cell in zip(header, cells) if cell == '✓'}
+    return tuple(header), table
+
+
+TABLE_ROLES, WRITTEN = read_role_table(ROLE_TABLE)
+
+
+def test_the_permission_table_is_exactly_the_written_one():
+    """Every cell of auth.PERMISSIONS against ROLE_TABLE; a permission missing from either side fails."""
+    assert TABLE_ROLES == ROLES and set(ROLES) == ALL_ROLES
+    assert not sorted(set(PERMISSIONS) - set(WRITTEN)), \
+        f'permissions without a row in ROLE_TABLE: {sorted(set(PERMISSIONS) - set(WRITTEN))}'
+    assert not sorted(set(WRITTEN) - set(PERMISSIONS)), \
+        f'rows in ROLE_TABLE the code does not have: {sorted(set(WRITTEN) - set(PERMISSIONS))}'
+    differ = [f'{permission} × {role}: written {"✓" if role in WRITTEN[permission] else "✗"}, '
+              f'code {"✓" if role in PERMISSIONS[permission] else "✗"}'
+              for permission in WRITTEN for role in ROLES
+              if (role in WRITTEN[permission]) != (role in PERMISSIONS[permission])]
+    assert not differ, '\n'.join(differ)
+    assert all(can(p, role) == (role in WRITTEN[p]) for p in WRITTEN for role in ROLES)
+    assert not any(can(p, role) for p in WRITTEN for role in ('', 'norole'))
 
 
 def sample_args(school):
@@ -78,12 +142,12 @@ def test_every_route_names_a_rule(app):
 
 
 def expected(permission, role):
-    """'allow', 'login' or 'deny' for a role (None = anonymous, '' = signed in without a role)."""
+    """'allow', 'login' or 'deny' for a role (None = anonymous, '' = signed in without a role), as ROLE_TABLE says."""
     if permission == PUBLIC:
         return 'allow'
     if role is None:
         return 'login'
-    if permission == SIGNED_IN or role in PERMISSIONS[permission]:
+    if permission == SIGNED_IN or role in WRITTEN[permission]:
         return 'allow'
     return 'deny'
 
@@ -120,12 +184,16 @@ def test_route_role_matrix(nocsrf_app):
             if unknown:
                 failures.append(f'{rule.rule}: no sample value for {sorted(unknown)} in SAMPLE args')
                 continue
+            permission = permission_of(app, endpoint)
+            if permission not in WRITTEN and permission not in (PUBLIC, SIGNED_IN):
+                failures.append(f'{rule.rule}: permission {permission!r} has no row in ROLE_TABLE')
+                continue
             url = rule.build({n: args[n] for n in names})[1]
             response = client.open(url, method=method)
             if response.status_code >= 500:
                 failures.append(f'{method} {url} as {role!r}: {response.status_code}')
                 continue
-            want, got = expected(permission_of(app, endpoint), role), outcome(response)
+            want, got = expected(permission, role), outcome(response)
             if want != got:
                 failures.append(f'{method} {url} as {role!r}: expected {want}, got {got} ({response.status_code})')
     assert not failures, '\n'.join(failures)

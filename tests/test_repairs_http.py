@@ -67,8 +67,10 @@ def test_lifecycle_through_http_for_each_role(as_role, school):
     assert done.status_code == 302
     assert get_order(order.id).status == 'done'
 
-    # The viewer may look but not verify; the teacher verifies from 我的报修; the manager closes.
-    assert act(viewer, order.id, 'close').status_code == 400
+    # The viewer may look but not close; the teacher verifies from 我的报修; the manager closes.
+    refused = act(viewer, order.id, 'close')
+    assert refused.status_code == 403 and '您不能对此工单执行“验收并关闭”。' in refused.get_data(as_text=True)
+    assert get_order(order.id).status == 'done'
     status, html = page(teacher, '/repairs/mine')
     assert '已修好，验收' in html
     assert act(teacher, order.id, 'verify', next='/repairs/mine').status_code == 302
@@ -84,20 +86,47 @@ def test_lifecycle_through_http_for_each_role(as_role, school):
     assert '灯管 × 2' in html and '已关闭' in html
 
 
+def order_state(order_id):
+    """An order's row and its number of events: what a refused action must leave as it was."""
+    with db.database.connection_context():
+        return (dict(WorkOrder.get_by_id(order_id).__data__),
+                WorkOrderEvent.select().where(WorkOrderEvent.order == order_id).count())
+
+
+def refused(client, order_id, action, status, text):
+    """Try an action that must be refused with this HTTP status and message, changing nothing."""
+    before = order_state(order_id)
+    response = act(client, order_id, action, note='x', photos=jpeg_upload())
+    assert response.status_code == status, (action, response.status_code)
+    assert text in response.get_data(as_text=True), action
+    assert order_state(order_id) == before, action
+
+
 def test_illegal_transitions_are_refused_with_a_message_and_change_nothing(as_role, school):
-    teacher, repair, guard = as_role('teacher'), as_role('repair'), as_role('guard')
+    teacher, repair, manager, guard = as_role('teacher'), as_role('repair'), as_role('manager'), as_role('guard')
     order = report(teacher, school)
-    before = get_order(order.id).updated_at
-    for client, action in ((teacher, 'start'), (teacher, 'close'), (repair, 'finish'), (repair, 'verify'),
-                           (repair, 'reject'), (teacher, 'fly')):
-        response = act(client, order.id, action, note='x', photos=jpeg_upload())
-        assert response.status_code in (400, 404), (action, response.status_code)
-        if response.status_code == 400:
-            assert re.search('不能|未知的操作|请', response.get_data(as_text=True)), action
-    assert get_order(order.id).updated_at == before and get_order(order.id).status == 'reported'
+    # 403: never for this person; 409: they may, but not in this status; 400: no such action.
+    refused(teacher, order.id, 'start', 403, '您不能对此工单执行“开始维修”。')
+    refused(repair, order.id, 'finish', 409, '此工单当前为“已报修”，现在不能“维修完成”。')
+    refused(repair, order.id, 'reject', 403, '您不能对此工单执行“驳回”。')   # reported: rejecting is possible
+    refused(teacher, order.id, 'verify', 409, '此工单当前为“已报修”，现在不能“已修好，验收”。')
+    refused(teacher, order.id, 'fly', 400, '未知的操作。')
+    assert act(repair, order.id, 'accept').status_code == 302
+    refused(repair, order.id, 'reject', 403, '您不能对此工单执行“驳回”。')   # accepted: still possible, not for them
+    assert act(repair, order.id, 'start').status_code == 302
+    assert act(repair, order.id, 'finish', note='换灯管', photos=jpeg_upload()).status_code == 302
+    # Done: verifying and closing are possible now, but not for the worker who did the job, nor the reporter.
+    refused(repair, order.id, 'verify', 403, '您不能对此工单执行“已修好，验收”。')
+    refused(teacher, order.id, 'close', 403, '您不能对此工单执行“验收并关闭”。')
+    assert act(teacher, order.id, 'verify').status_code == 302
+    refused(repair, order.id, 'close', 403, '您不能对此工单执行“验收并关闭”。')
+    refused(teacher, order.id, 'close', 403, '您不能对此工单执行“验收并关闭”。')
+    assert act(manager, order.id, 'close').status_code == 302 and get_order(order.id).status == 'closed'
     # A guard did not report it and is no repair worker: the order is not even shown to them.
     assert guard.get(f'/repairs/{order.id}').status_code == 404
-    assert act(guard, order.id, 'comment', note='x').status_code in (400, 404)
+    before = order_state(order.id)
+    assert act(guard, order.id, 'comment', note='x').status_code == 404
+    assert order_state(order.id) == before
 
 
 def test_reporter_reopens_and_bad_inputs_are_kept(as_role, school):
@@ -110,14 +139,21 @@ def test_reporter_reopens_and_bad_inputs_are_kept(as_role, school):
     assert act(teacher, order.id, 'reopen', note='还是关不上').status_code == 302
     assert get_order(order.id).status == 'accepted'
     bad_cost = act(manager, order.id, 'compensate', liable_party='李明', compensation='八十')
-    assert bad_cost.status_code == 400  # not done yet, and not an amount
+    assert bad_cost.status_code == 409  # not done yet: the status refuses before the amount is read
+    assert '此工单当前为“已接单”，现在不能“保存赔偿”。' in bad_cost.get_data(as_text=True)
     act(repair, order.id, 'start')
     act(repair, order.id, 'finish', note='换了合页', photos=jpeg_upload())
     bad_cost = act(manager, order.id, 'compensate', liable_party='五(2)班 李明', compensation='八十')
     assert bad_cost.status_code == 400 and '八十' in bad_cost.get_data(as_text=True)
     assert act(manager, order.id, 'compensate', liable_party='五(2)班 李明', compensation='80').status_code == 302
-    bad_merge = act(manager, order.id, 'merge', into='2099-9999')
-    assert bad_merge.status_code == 400
+    late_merge = act(manager, order.id, 'merge', into='2099-9999')
+    assert late_merge.status_code == 409  # done: too late to merge
+    waiting = report(teacher, school, title='门又关不上')
+    bad_merge = act(manager, waiting.id, 'merge', into='2099-9999')
+    assert bad_merge.status_code == 400 and f'请填写另一张未关闭工单的编号，如 {waiting.year}-0001。' in \
+        bad_merge.get_data(as_text=True)
+    assert 'value="2099-9999"' in bad_merge.get_data(as_text=True)
+    assert get_order(waiting.id).status == 'reported'
 
 
 def test_report_form_refuses_bad_input_and_keeps_it(as_role, school):

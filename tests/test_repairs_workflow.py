@@ -11,8 +11,8 @@ from houqin import db
 from houqin.clock import utcnow
 from houqin.models import Item, Outbox, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent
 from houqin.photos import store_photo
-from houqin.repairs.workflow import (TRANSITIONS, TransitionRefused, apply_action, check_action, join_order,
-                                     open_orders_for, report_problem)
+from houqin.repairs.workflow import (ActionForbidden, StatusConflict, TRANSITIONS, TransitionRefused,
+                                     apply_action, check_action, join_order, open_orders_for, report_problem)
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS
 
 
@@ -117,16 +117,19 @@ def test_the_transition_table_refuses_what_it_does_not_list():
     assert check_action('accepted', 'start', {'manager'}) == 'in_progress'
     assert check_action('done', 'verify', {'reporter', 'teacher'}) == 'verified'
     assert check_action('done', 'reopen', {'reporter'}) == 'accepted'
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(StatusConflict, match='not possible now'):
         check_action('reported', 'finish', {'manager'})      # not started
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(ActionForbidden, match='You may not do'):
         check_action('done', 'verify', {'teacher'})           # not the reporter
-    with pytest.raises(TransitionRefused, match='someone else'):  # no app: the English message id
+    with pytest.raises(ActionForbidden, match='someone else'):  # no app: the English message id
         check_action('accepted', 'start', {'repair'})         # another worker's job
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(StatusConflict):
         check_action('closed', 'reopen', {'manager'})
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(ActionForbidden):
+        check_action('reported', 'close', {'reporter', 'teacher'})  # who is refused before when
+    with pytest.raises(TransitionRefused, match='Unknown action') as unknown:
         check_action('reported', 'fly', {'admin'})
+    assert type(unknown.value) is TransitionRefused
     # every target status is a known status, every "who" a role or a relation
     known = set(ORDER_STATUS_LABELS)
     for action, (moves, who) in TRANSITIONS.items():

@@ -1,17 +1,26 @@
 """The scan page: what each role can do at each kind of label, stored once, bad input kept and refused."""
+import base64
 import datetime
 import gzip
+import hashlib
+import http.cookiejar
 import io
 import re
 import threading
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 
 import pytest
 from PIL import Image
-from conftest import csrf_token
+from conftest import PASSWORD, PASSWORD_HASH, csrf_token, login
+from test_patrol_helpers import around_now, make_route
 
+from houqin.clock import utcnow
 from houqin.db import database
-from houqin.models import Campus, Item, Photo, Place, Record, Tag, WorkOrder, WorkOrderEvent
+from houqin.models import Campus, Item, Membership, Photo, Place, Record, Tag, User, WorkOrder, WorkOrderEvent
+from houqin.vocab import ROLES
 
 
 @pytest.fixture
@@ -183,8 +192,6 @@ def test_teacher_reports_a_broken_desk_with_a_photo_and_a_second_teacher_joins(a
         assert Photo.select().where(Photo.event == event).count() == 1
         assert Item.get_by_id(school['desk'].id).status == 'broken'
     # Another teacher at the same desk is shown the open report first and offered "same problem".
-    from conftest import PASSWORD_HASH, login
-    from houqin.models import Membership, User
     with database.connection_context():
         other = User.create(username='teacher2', display_name='李老师', password_hash=PASSWORD_HASH)
         Membership.create(user=other, campus=school['campus'], role='teacher')
@@ -257,11 +264,6 @@ def test_roles_cannot_post_what_they_are_not_offered(as_role, labels):
 
 def test_the_same_submission_sent_concurrently_is_stored_once(app, labels, live_server):
     """Two copies of one submission racing through a real threaded server: one record, both answered alike."""
-    import http.cookiejar
-    import urllib.error
-    import urllib.parse
-    import urllib.request
-    from conftest import PASSWORD
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
                                          NoRedirect())
 
@@ -291,24 +293,49 @@ def test_the_same_submission_sent_concurrently_is_stored_once(app, labels, live_
     assert count(Record) == 1
 
 
-class NoRedirect(__import__('urllib.request').request.HTTPRedirectHandler):
+class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
 
-def test_page_weight_fits_one_round_trip(as_role, client, labels, app):
-    """HTML (with its inline CSS) plus the script, compressed, stays within 14 KB, with nothing third-party."""
-    script = client.get('/static/scan.js').data
-    pages = [(client, labels['room']), (as_role('manager'), labels['extinguisher']),
-             (as_role('janitor'), labels['toilet']), (as_role('admin'), labels['toilet'])]
-    for viewer, token in pages:
-        html = viewer.get(f'/t/{token}').data
-        total = len(gzip.compress(html, 9)) + len(gzip.compress(script, 9))
-        assert total <= 14 * 1024, (token, total)
+@pytest.fixture
+def busy_labels(app, as_role, labels, school):
+    """The labels after some use: ten cleanings in the toilet's history, open reports at the room and the desk,
+    and a patrol checkpoint (the gate) on a route whose round is running now."""
+    janitor, teacher = as_role('janitor'), as_role('teacher')
+    for _ in range(10):
+        assert post_form(janitor, labels['toilet'], 'clean')[0].status_code == 302
+    for token, title, category in ((labels['room'], '窗户玻璃裂了', 'doors_windows'),
+                                   (labels['room'], '插座冒烟', 'electrical'),
+                                   (labels['desk'], '桌腿断了，学生坐着会摔', 'furniture')):
+        assert post_form(teacher, token, 'report', {'title': title, 'category': category})[0].status_code == 302
+    assert (count(Record, Record.activity == 'cleaning'), count(WorkOrder)) == (10, 3)
+    with database.connection_context():
+        _route, _places, tags, _stops = make_route(school['campus'], ['校门', '配电房', '后门'],
+                                                   shift=around_now(utcnow()), every=24 * 60)
+    return dict(labels, checkpoint=tags[0].token)
+
+
+@pytest.mark.parametrize('role', ('anonymous',) + ROLES)
+def test_page_weight_fits_one_round_trip(app, busy_labels, role):
+    """For every role and an anonymous visitor, at every kind of label (the guard's checkpoint with its patrol
+    panel too): HTML with its inline CSS plus its scripts, compressed, within 14 KB, nothing third-party."""
+    viewer = app.test_client()
+    if role != 'anonymous':
+        assert login(viewer, role).status_code == 302
+    for kind, token in busy_labels.items():
+        response = viewer.get(f'/t/{token}')
+        assert response.status_code == 200, (role, kind)
+        html = response.data
         text = html.decode()
+        scripts = re.findall(r'<script[^>]*src="([^"]+)"', text)
+        patrol = role == 'guard' and kind == 'checkpoint'
+        assert scripts == (['/static/scan.js', '/static/patrol.js'] if patrol else ['/static/scan.js']), (role, kind)
+        assert ('id="patrol"' in text) == patrol, (role, kind)
+        total = len(gzip.compress(html, 9)) + sum(len(gzip.compress(viewer.get(s).data, 9)) for s in scripts)
+        assert total <= 14 * 1024, (role, kind, total)
         assert not re.search(r'(src|href)="(https?:)?//', text), 'third-party request'
         assert '<link rel="stylesheet"' not in text and '@font-face' not in text
-        assert re.findall(r'<script[^>]*src="([^"]+)"', text) == ['/static/scan.js']
 
 
 def test_scan_page_policy_allows_only_its_own_inline_style(client, labels):
@@ -317,16 +344,12 @@ def test_scan_page_policy_allows_only_its_own_inline_style(client, labels):
     assert re.search(r"style-src 'self' 'sha256-[A-Za-z0-9+/=]+'", csp)
     assert "unsafe-inline" not in csp and "script-src 'self'" in csp
     assert 'no-store' in response.headers['Cache-Control'] and 'private' in response.headers['Cache-Control']
-    import base64
-    import hashlib
     style = re.search(r'<style>(.*?)</style>', response.get_data(as_text=True), re.S).group(1)
     assert base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() in csp
 
 
 def test_every_role_on_every_kind_of_label(app, school, labels):
     """Every role and an anonymous visitor open every kind of label: a page, never an error."""
-    from conftest import login
-    from houqin.vocab import ROLES
     with database.connection_context():
         for kind in ('dormitory', 'gate', 'office', 'lab', 'corridor', 'stairwell', 'playground', 'storeroom'):
             place = Place.create(campus=school['campus'], parent=school['floor'], name=f'{kind} 1', kind=kind)
@@ -363,9 +386,24 @@ def test_a_mistyped_number_is_refused_but_an_out_of_range_one_is_a_failed_check(
     manager = as_role('manager')
     html = page(manager, labels['extinguisher'])
     reading = re.search(r'<legend>压力读数.*?name="q(\d+)"', html, re.S).group(1)
-    response, _data = post_form(manager, labels['extinguisher'], 'inspect', {f'q{reading}': '14'}, page_html=html)
-    assert response.status_code == 400 and '可能输错了' in response.get_data(as_text=True)
-    assert 'value="14"' in response.get_data(as_text=True) and count(Record) == 0
+    passes = {f'q{qid}': 'pass' for qid in
+              re.findall(r'<legend>[^<]+</legend>\s*<div class="seg"><label><input type="radio" name="q(\d+)"', html)}
+    # 14 for a 1.0–1.4 MPa gauge is a typo (far outside): refused, kept in the form, nothing stored.
+    response, _data = post_form(manager, labels['extinguisher'], 'inspect', dict(passes, **{f'q{reading}': '14'}),
+                                page_html=html)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and '14 可能输错了' in body and 'value="14"' in body
+    assert count(Record) == 0 and count(WorkOrder) == 0
+    # 1.6 is out of range but plausible: stored, as a failed check that opens a work order for it.
+    response, _data = post_form(manager, labels['extinguisher'], 'inspect', dict(passes, **{f'q{reading}': '1.6'}))
+    assert response.status_code == 302
+    with database.connection_context():
+        record = Record.get()
+        order = WorkOrder.get()
+        assert (record.activity, record.outcome, record.answers['values'][reading]) == ('inspection', 'problem', 1.6)
+        assert order.record_id == record.id and not order.hazard and order.item.name == '干粉灭火器 4kg'
+        assert (order.title, order.description) == ('灭火器月度检查：1 项不合格', '压力读数: 1.6 MPa')
+    assert count(Record) == 1 and count(WorkOrder) == 1
 
 
 def test_a_form_sent_to_a_replaced_label_saves_nothing_and_says_so(as_role, labels):

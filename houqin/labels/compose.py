@@ -149,8 +149,10 @@ def wrap(text, width, size, measure, mode='chars'):
                 current += char
     if current.strip():
         lines.append(current.strip())
-    if len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 2 and is_wide(lines[-2][-1]):
-        # No lone character on the last line: take one more from the line above.
+    if (len(lines) > 1 and len(lines[-1]) == 1 and len(lines[-2]) > 2 and is_wide(lines[-2][-1])
+            and lines[-2][-1] not in NO_BREAK_BEFORE and lines[-2][-2] not in NO_BREAK_AFTER):
+        # No lone character on the last line: take one more from the line above (unless that would start the
+        # line with closing punctuation or end the line above with an opening one).
         lines[-2:] = [lines[-2][:-1], lines[-2][-1] + lines[-1]]
     return lines
 

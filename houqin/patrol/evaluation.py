@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext as _
 from peewee import IntegrityError
 
 from houqin.clock import to_local, utcnow
-from houqin.db import database
+from houqin.db import database, write_transaction
 from houqin.models import Campus, PatrolRun, PatrolScan, Route
 from houqin.notify.outbox import enqueue, message_locale
 from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_stops
@@ -45,7 +45,7 @@ def evaluate_round(route, rnd, now, notify=True):
 
     Returns the run, or None when another evaluator had already written it.
     """
-    with database.atomic():
+    with write_transaction():
         run = PatrolRun.get_or_none((PatrolRun.route == route.id) & (PatrolRun.round_start == rnd.start))
         if run is None:
             try:

@@ -13,8 +13,8 @@ from houqin.permissions import PUBLIC, can, requires
 from houqin.photos import PhotoError, prepare_photo
 from houqin.places.tree import place_choices, place_paths
 from houqin.repairs import workflow
-from houqin.repairs.workflow import (ACTION_LABELS, BUTTON_LABELS, TransitionRefused, WAITING_STATUSES,
-                                     apply_action, is_overdue)
+from houqin.repairs.workflow import (ACTION_LABELS, ActionForbidden, BUTTON_LABELS, StatusConflict,
+                                     TransitionRefused, WAITING_STATUSES, apply_action, is_overdue)
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
 from houqin.web import safe_next
 
@@ -197,6 +197,15 @@ def action_fields(form):
     }
 
 
+def refusal_status(exc):
+    """The HTTP status of a refused action: 403 not for this actor, 409 not in this status, 400 bad input."""
+    if isinstance(exc, ActionForbidden):
+        return 403
+    if isinstance(exc, StatusConflict):
+        return 409
+    return 400
+
+
 @bp.route('/<int:order_id>/act', methods=['POST'])
 @requires('repairs.report')
 def act(order_id):
@@ -209,7 +218,7 @@ def act(order_id):
         apply_action(order, action, user=current_user._get_current_object(), role=g.role,
                      note=request.form.get('note', '')[:2000], photos=read_photos(), **action_fields(request.form))
     except (TransitionRefused, PhotoError) as exc:
-        return order_page(order, error=str(exc), kept=request.form, status=400)
+        return order_page(order, error=str(exc), kept=request.form, status=refusal_status(exc))
     flash(_('%(number)s: %(what)s.', number=order.number, what=ACTION_LABELS.get(action, action)), 'success')
     return redirect(safe_next(request.form.get('next')) or url_for('repairs.order', order_id=order.id))
 

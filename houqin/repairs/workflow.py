@@ -74,6 +74,14 @@ class TransitionRefused(Exception):
     """A change the table or the data does not allow; the message is for the user. Nothing was written."""
 
 
+class ActionForbidden(TransitionRefused):
+    """The table never lets this actor (role, or relation to the order) take this action on the order."""
+
+
+class StatusConflict(TransitionRefused):
+    """The actor may take the action, but not while the order is in this status (or it changed meanwhile)."""
+
+
 def guess_category(item=None, place=None):
     """The category a report on this item or place most likely needs."""
     kind = item.kind if item is not None else (place.kind if place is not None else '')
@@ -218,18 +226,24 @@ def relations_of(order, user, role, via_link=False):
 
 
 def check_action(status, action, relations):
-    """The status an action leads to from this status for an actor with these relations, or TransitionRefused."""
+    """The status an action leads to from this status for an actor with these relations.
+
+    Raises ActionForbidden when the actor may not take the action at all, StatusConflict when not in this
+    status, TransitionRefused for an unknown action.
+    """
     if action not in TRANSITIONS:
         raise TransitionRefused(_('Unknown action.'))
     moves, allowed = TRANSITIONS[action]
-    if status not in moves:
-        raise TransitionRefused(_('This order is “%(status)s”: “%(action)s” is not possible now.',
-                                  status=ORDER_STATUS_LABELS.get(status, status), action=BUTTON_LABELS.get(action, action)))
+    # Who first: an actor the table never allows is refused for that (ActionForbidden) in every status,
+    # and StatusConflict means only "not now".
     if not relations & allowed:
         if action in ('accept', 'start', 'finish') and 'repair' in relations:
-            raise TransitionRefused(_('This job is assigned to someone else.'))
-        raise TransitionRefused(_('You may not do “%(action)s” on this order.',
-                                  action=BUTTON_LABELS.get(action, action)))
+            raise ActionForbidden(_('This job is assigned to someone else.'))
+        raise ActionForbidden(_('You may not do “%(action)s” on this order.',
+                                action=BUTTON_LABELS.get(action, action)))
+    if status not in moves:
+        raise StatusConflict(_('This order is “%(status)s”: “%(action)s” is not possible now.',
+                               status=ORDER_STATUS_LABELS.get(status, status), action=BUTTON_LABELS.get(action, action)))
     return moves[status]
 
 
@@ -320,7 +334,7 @@ def apply_action(order, action, *, user=None, role=None, via_link=False, note=''
                    .where((WorkOrder.id == current.id) & (WorkOrder.status == current.status)
                           & (WorkOrder.updated_at == current.updated_at)).execute())
         if not updated:
-            raise TransitionRefused(_('Someone changed this order a moment ago; please look again.'))
+            raise StatusConflict(_('Someone changed this order a moment ago; please look again.'))
         event = WorkOrderEvent.create(order=current, actor=user, actor_name=actor_name(user, name),
                                       action=action, from_status=current.status, to_status=to_status,
                                       note=note, data=data, created_at=now)

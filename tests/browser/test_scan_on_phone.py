@@ -37,10 +37,8 @@ def photo_file(tmp_path, name, color):
     return str(path)
 
 
-def test_janitor_records_a_cleaning_with_one_tap(live_server, browser, desk_and_toilet):
-    context = browser.new_context(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True,
-                                  locale='zh-CN', timezone_id='Asia/Shanghai')
-    page = context.new_page()
+def test_janitor_records_a_cleaning_with_one_tap(live_server, phone, desk_and_toilet):
+    page = phone
     sign_in_from_label(page, live_server, desk_and_toilet['toilet'], 'janitor')
     button = page.get_by_role('button', name='完成保洁')
     box = button.bounding_box()
@@ -54,14 +52,11 @@ def test_janitor_records_a_cleaning_with_one_tap(live_server, browser, desk_and_
         assert Record.select().where(Record.activity == 'cleaning').count() == 1
         record = Record.get(Record.activity == 'cleaning')
         assert record.client_time is not None  # the phone's clock came along
-    context.close()
 
 
-def test_teachers_report_a_desk_and_the_second_is_offered_same_problem(live_server, browser, desk_and_toilet,
+def test_teachers_report_a_desk_and_the_second_is_offered_same_problem(live_server, new_phone, desk_and_toilet,
                                                                       tmp_path):
-    context = browser.new_context(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True,
-                                  locale='zh-CN', timezone_id='Asia/Shanghai')
-    page = context.new_page()
+    page = new_phone()
     sign_in_from_label(page, live_server, desk_and_toilet['desk'], 'teacher')
     # Three taps: photo, one line, send.
     page.set_input_files('#r-photo', photo_file(tmp_path, 'desk.jpg', 'brown'))
@@ -76,12 +71,9 @@ def test_teachers_report_a_desk_and_the_second_is_offered_same_problem(live_serv
         photo = Photo.get(Photo.event == event)
     assert order.title == '桌腿断了，学生坐着会摔'
     assert max(photo.width, photo.height) <= 2048
-    context.close()
 
-    # A second teacher scans the same desk: the open report comes first, with "same problem".
-    context = browser.new_context(viewport={'width': 390, 'height': 844}, is_mobile=True, has_touch=True,
-                                  locale='zh-CN', timezone_id='Asia/Shanghai')
-    page = context.new_page()
+    # A second teacher scans the same desk on her own phone: the open report comes first, with "same problem".
+    page = new_phone()
     sign_in_from_label(page, live_server, desk_and_toilet['desk'], 'teacher2')
     content = page.content()
     assert content.index('已经有人报告的问题') < content.index('哪里坏了')
@@ -98,4 +90,3 @@ def test_teachers_report_a_desk_and_the_second_is_offered_same_problem(live_serv
         assert Photo.select().where(Photo.event == joined).count() == 1
     # The record appears in the desk's history.
     assert '报修' in page.locator('.list').last.inner_text()
-    context.close()
