@@ -30,7 +30,6 @@ from houqin.scan import views as scan_views
 from houqin.vocab import LANGUAGE_LABELS
 from houqin.web import security_headers
 
-ROOT = cfg.PROJECT_ROOT
 csrf = CSRFProtect()
 babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
@@ -41,8 +40,9 @@ COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command)
 
 def create_app(test_config=None):
     """Build the app: config, database, log-in, CSRF, translations, blueprints, CLI."""
-    app = Flask(__name__, instance_path=os.environ.get('HOUQIN_INSTANCE_PATH') or os.path.join(ROOT, 'instance'),
-                template_folder=os.path.join(ROOT, 'templates'), static_folder=os.path.join(ROOT, 'static'))
+    instance_path = os.environ.get('HOUQIN_INSTANCE_PATH') or os.path.join(cfg.PROJECT_ROOT, 'instance')
+    app = Flask(__name__, instance_path=instance_path, template_folder=os.path.join(cfg.ASSETS_ROOT, 'templates'),
+                static_folder=os.path.join(cfg.ASSETS_ROOT, 'static'))
     load_config(app, test_config)
     db.init_database(app.config['DATABASE_URL'])
 

@@ -1,9 +1,14 @@
 """Configuration in layers: defaults, HOUQIN_* environment variables, instance/config.py, test config."""
 import os
 import secrets
+import sys
 
-# The checkout (or install) folder that holds templates/, static/, labels/ and, by default, instance/.
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_CHECKOUT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_FROM_CHECKOUT = os.path.isdir(os.path.join(_CHECKOUT, 'templates'))
+# templates/ and static/: the checkout's, or those a wheel installs under <prefix>/share/houqin.
+ASSETS_ROOT = _CHECKOUT if _FROM_CHECKOUT else os.path.join(sys.prefix, 'share', 'houqin')
+# The working folder for instance/ and labels/: the checkout, or where an installed app is started.
+PROJECT_ROOT = _CHECKOUT if _FROM_CHECKOUT else os.getcwd()
 
 
 def flag(text):
