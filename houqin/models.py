@@ -2,6 +2,7 @@
 import json
 import secrets
 
+from flask import current_app, has_app_context
 from peewee import (AutoField, BooleanField, CharField, DateField, DateTimeField, DecimalField,
                     DeferredForeignKey, FloatField, ForeignKeyField, IntegerField, Model, TextField, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -157,7 +158,8 @@ class User(BaseModel):
 
     def set_password(self, password):
         """Hash and keep a new password; ends the user's other sessions."""
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config.get('PASSWORD_HASH_METHOD', 'scrypt') if has_app_context() else 'scrypt'
+        self.password_hash = generate_password_hash(password, method=method)
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password):
@@ -193,7 +195,7 @@ class ChecklistTemplate(BaseModel):
     id = AutoField()
     campus = ForeignKeyField(Campus, null=True, backref='templates', on_delete='CASCADE')  # null: built in
     target_kind = CharField(max_length=20)
-    activity = CharField(max_length=20)  # inspection, cleaning, patrol, canteen, stocktake
+    activity = CharField(max_length=20)  # a checklist activity (vocab.ACTIVITY_LABELS)
     name = CharField(max_length=100)
     version = IntegerField(default=1)
     active = BooleanField(default=True)
@@ -222,7 +224,7 @@ class Record(BaseModel):
     tag = ForeignKeyField(Tag, null=True, backref='records', on_delete='SET NULL')
     place = ForeignKeyField(Place, null=True, backref='records', on_delete='SET NULL')
     item = ForeignKeyField(Item, null=True, backref='records', on_delete='SET NULL')
-    activity = CharField(max_length=20)  # inspection, cleaning, patrol, report, stocktake, canteen, note
+    activity = CharField(max_length=20)  # a record activity (vocab.RECORD_ACTIVITY_LABELS)
     user = ForeignKeyField(User, null=True, backref='records', on_delete='SET NULL')
     reporter_name = CharField(max_length=50, default='')
     reporter_phone = CharField(max_length=30, default='')
@@ -305,20 +307,6 @@ class Photo(BaseModel):
     record = ForeignKeyField(Record, null=True, backref='photos', on_delete='CASCADE')
     event = ForeignKeyField(WorkOrderEvent, null=True, backref='photos', on_delete='CASCADE')
     uploaded_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
-    created_at = DateTimeField(default=utcnow)
-
-
-class Schedule(BaseModel):
-    """How often an activity is due for a kind of place/item or one target."""
-    id = AutoField()
-    campus = ForeignKeyField(Campus, backref='schedules', on_delete='CASCADE')
-    activity = CharField(max_length=20)
-    target_kind = CharField(max_length=20, default='')
-    place = ForeignKeyField(Place, null=True, on_delete='CASCADE')
-    item = ForeignKeyField(Item, null=True, on_delete='CASCADE')
-    frequency = CharField(max_length=10)  # daily, weekly, monthly, expiry
-    windows = JSONField(default=list)  # e.g. [["07:00","09:00"],["11:30","13:00"]]
-    active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
 
 
@@ -474,7 +462,7 @@ class NotificationChannel(BaseModel):
 
 
 MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
-          Record, WorkOrder, WorkOrderEvent, Photo, Schedule, Route, RouteStop, PatrolRun, Outbox,
+          Record, WorkOrder, WorkOrderEvent, Photo, Route, RouteStop, PatrolRun, Outbox,
           AuditLog, LabelLayout, RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
 
 __all__ = [m.__name__ for m in MODELS] + ['MODELS', 'fn']

@@ -1,7 +1,7 @@
 """The set-up pages: places, assets, staff and campus settings, each change in the audit log."""
 import re
 
-from conftest import PASSWORD, csrf_token, login
+from helpers import PASSWORD, csrf_token, login
 
 from houqin.db import database
 from houqin.models import AuditLog, Campus, Item, Membership, Place, Tag, User

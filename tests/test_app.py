@@ -8,7 +8,7 @@ import sys
 import pytest
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
-from conftest import PG_URL, login, new_pg_schema
+from helpers import PG_URL, login, new_pg_schema
 from peewee import ForeignKeyField
 
 from houqin import create_app, db
@@ -127,8 +127,8 @@ def test_the_migrated_schema_is_the_models_schema_on_postgresql():
         drop_created()
 
 
-def test_refuses_to_serve_a_database_behind_its_migrations(database_url, tmp_path):
-    app = create_app({'TESTING': True, 'DATABASE_URL': database_url, 'SECRET_KEY': 'x'})
+def test_refuses_to_serve_a_database_behind_its_migrations(empty_database_url, tmp_path):
+    app = create_app({"TESTING": True, "DATABASE_URL": empty_database_url, "SECRET_KEY": "x"})
     response = app.test_client().get('/login')
     assert response.status_code == 503
     assert 'flask houqin init' in response.get_data(as_text=True)
@@ -144,6 +144,7 @@ def test_production_start_without_secret_key_refuses(tmp_path, monkeypatch):
         create_app()
 
 
+@pytest.mark.slow
 def test_gunicorn_without_secret_key_refuses_with_a_clear_message(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith('HOUQIN_')}
     env.update(HOUQIN_INSTANCE_PATH=str(tmp_path), HOUQIN_DATABASE_URL='sqlite:///' + str(tmp_path / 'x.sqlite3'))

@@ -10,7 +10,7 @@ import urllib.parse
 import urllib.request
 
 import pytest
-from conftest import PASSWORD, csrf_token, login
+from helpers import PASSWORD, csrf_token, login
 
 from houqin.db import database
 from houqin.models import LoginFailure, User
@@ -47,7 +47,7 @@ def test_remember_me_cookie_lasts_30_days_and_is_httponly(client, school):
 
 
 def test_secure_cookies_when_served_over_https(database_url, tmp_path):
-    from conftest import make_app, make_school
+    from helpers import make_app, make_school
     app = make_app(database_url, tmp_path, BASE_URL='https://school.example')
     make_school()
     client = app.test_client()
@@ -172,6 +172,7 @@ class Browser:
         return self.opener.open(self.base + '/login', data=data).read().decode()
 
 
+@pytest.mark.slow
 def test_throttling_is_shared_by_two_app_instances(database_url, tmp_path, app, school):
     """Failures counted by one server process pause log-ins on another sharing the database."""
     env = dict(os.environ, HOUQIN_DATABASE_URL=database_url, HOUQIN_SECRET_KEY='shared-secret',

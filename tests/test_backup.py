@@ -7,7 +7,7 @@ import time
 from contextlib import closing
 
 import pytest
-from conftest import PG_URL
+from helpers import PG_URL
 
 from houqin import create_app, db
 

@@ -1,5 +1,5 @@
 """Checklists: the built-in ones in Chinese, answers checked, edits as new versions that leave old records alone."""
-from conftest import csrf_token
+from helpers import csrf_token
 from werkzeug.datastructures import MultiDict
 
 from houqin.checklists.answers import check_answers

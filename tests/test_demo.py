@@ -1,7 +1,7 @@
 """`flask houqin demo`: the demo school loads, looks like a real school, logs in, and never mixes with real data."""
 import re
 
-from conftest import login
+from helpers import login
 from peewee import fn
 
 from houqin import db

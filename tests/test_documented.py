@@ -6,7 +6,7 @@ import re
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import PASSWORD, PASSWORD_HASH, PG_URL, login, make_app, make_school
+from helpers import PASSWORD, PASSWORD_HASH, PG_URL, login, make_app, make_school
 from peewee import IntegrityError
 from test_patrol_helpers import make_route
 

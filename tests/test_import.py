@@ -5,7 +5,7 @@ import io
 import time
 
 import pytest
-from conftest import csrf_token
+from helpers import csrf_token
 from openpyxl import Workbook, load_workbook
 
 from houqin.db import database

@@ -48,7 +48,7 @@ def installed(tmp_path_factory):
     """(python of a fresh venv with the wheel installed, an empty folder to run it in)."""
     base = tmp_path_factory.mktemp('install')
     wheels = base / 'wheels'
-    run(sys.executable, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q', '-w', str(wheels), ROOT,
+    run(sys.executable, '-m', 'pip', 'wheel', '--no-deps', '-q', '-w', str(wheels), ROOT,
         cwd=base)
     [wheel] = list(wheels.glob('houqin-*.whl'))
     venv = base / 'venv'

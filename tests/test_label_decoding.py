@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageFilter
-from conftest import csrf_token
+from helpers import csrf_token
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from houqin import db

@@ -7,7 +7,7 @@ import zipfile
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image, ImageChops, ImageDraw
-from conftest import csrf_token, login, make_app
+from helpers import csrf_token, login, make_app
 
 from houqin import db
 from houqin.labels import render
@@ -369,7 +369,7 @@ def test_png_downloads_one_label_or_a_zip(as_role, labelled):
 
 def test_without_a_cjk_font_pdf_is_refused_clearly(database_url, tmp_path):
     app = make_app(database_url, tmp_path, LABEL_FONT='/nowhere/wqy.ttc')
-    from conftest import make_school
+    from helpers import make_school
     make_school()
     client = app.test_client()
     login(client, 'admin')
@@ -383,7 +383,7 @@ def test_without_a_cjk_font_pdf_is_refused_clearly(database_url, tmp_path):
 
 def test_byte_mode_is_explained_on_the_admin_page(database_url, tmp_path):
     app = make_app(database_url, tmp_path, BASE_URL='https://example.org/houqin')
-    from conftest import make_school
+    from helpers import make_school
     make_school()
     client = app.test_client()
     login(client, 'admin')

@@ -21,7 +21,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from conftest import csrf_token, make_app
+from helpers import csrf_token, make_app
 
 from houqin import db
 from houqin.clock import utcnow
@@ -131,7 +131,7 @@ def quiet_app(database_url, tmp_path):
 @pytest.fixture
 def ctx(quiet_app):
     """The small test school, with phone numbers, inside an app context with a connection."""
-    from conftest import make_school
+    from helpers import make_school
     school = make_school()
     with quiet_app.test_request_context('/'), db.database.connection_context():
         for role, user in school['users'].items():
@@ -247,7 +247,7 @@ def test_nothing_is_lost_when_the_sender_is_down_or_the_app_restarts(database_ur
         probe.bind(('127.0.0.1', 0))
         port = probe.getsockname()[1]
     app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False, NOTIFY_TIMEOUT=3)
-    from conftest import make_school
+    from helpers import make_school
     school = make_school()
     with app.test_request_context('/'), db.database.connection_context():
         channel(school, f'http://127.0.0.1:{port}/hook')
@@ -312,6 +312,7 @@ def test_two_workers_in_parallel_never_send_one_twice(quiet_app, ctx, hook):
     assert Outbox.select().where(Outbox.sent_at.is_null()).count() == 0
 
 
+@pytest.mark.slow
 def test_two_notify_worker_processes_share_the_outbox(quiet_app, ctx, hook, database_url, tmp_path):
     """`flask houqin notify --once` twice at the same moment: each message goes out once."""
     s = ctx
@@ -411,7 +412,7 @@ def test_email_goes_out_over_smtp(database_url, tmp_path):
     try:
         app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False, SMTP_HOST='127.0.0.1',
                        SMTP_PORT=server.server_address[1], SMTP_FROM='houqin@school.test')
-        from conftest import make_school
+        from helpers import make_school
         school = make_school()
         with app.test_request_context('/'), db.database.connection_context():
             target = channel(school, '', kind='email', addresses='zongwu@school.test, zhang@school.test')
@@ -481,7 +482,7 @@ def wait_for(condition, seconds=15):
 
 def test_a_hanging_sender_does_not_block_a_web_request(database_url, tmp_path, hanging_server):
     app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=True, NOTIFY_TIMEOUT=30)
-    from conftest import login, make_school
+    from helpers import login, make_school
     school = make_school()
     with db.database.connection_context():
         channel(school, hanging_server.url)
@@ -508,7 +509,7 @@ def test_a_hanging_sender_does_not_block_a_web_request(database_url, tmp_path, h
 def test_after_a_request_the_embedded_default_delivers_without_a_worker(database_url, tmp_path, hook):
     app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=True, NOTIFY_TIMEOUT=5)
     server = hook()
-    from conftest import login, make_school
+    from helpers import login, make_school
     school = make_school()
     with db.database.connection_context():
         channel(school, server.url, kind='wecom', audience='repair')
@@ -526,7 +527,7 @@ def test_after_a_request_the_embedded_default_delivers_without_a_worker(database
 # The admin pages ------------------------------------------------------------------------------------------
 
 def test_channel_admin_pages(quiet_app, hook):
-    from conftest import login, make_school
+    from helpers import login, make_school
     make_school()
     admin = quiet_app.test_client()
     login(admin, 'admin')
@@ -571,6 +572,7 @@ def test_channel_admin_pages(quiet_app, hook):
     assert '添加通知渠道' in admin.get('/admin/notify/').get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_the_notify_worker_runs_until_sigterm(quiet_app, ctx, hook, database_url, tmp_path):
     """`flask houqin notify` keeps delivering what is queued while it runs, and stops cleanly on SIGTERM."""
     import signal

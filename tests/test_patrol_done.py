@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from conftest import login, make_app
+from helpers import login, make_app
 
 from houqin import db
 from houqin.clock import utcnow

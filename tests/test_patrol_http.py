@@ -5,7 +5,7 @@ import re
 
 import pytest
 from PIL import Image
-from conftest import PASSWORD_HASH, csrf_token, login
+from helpers import PASSWORD_HASH, csrf_token, login
 from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow

@@ -2,7 +2,7 @@
 locations, and reissuing a copied checkpoint label — over HTTP, with bad input refused politely."""
 import datetime as dt
 
-from conftest import csrf_token
+from helpers import csrf_token
 from test_patrol_helpers import local, make_route
 
 from houqin.models import AuditLog, Holiday, Place, Route, RouteStop, Tag

@@ -2,7 +2,7 @@
 import datetime as dt
 
 import pytest
-from conftest import PASSWORD_HASH
+from helpers import PASSWORD_HASH
 from test_patrol_helpers import local, make_route
 
 from houqin.labels.lifecycle import reprint

@@ -8,7 +8,7 @@ auth.PERMISSIONS, so a change to the permission table fails both tests until ROL
 import re
 
 import pytest
-from conftest import PASSWORD, login, make_app, make_school
+from helpers import PASSWORD, login, make_app, make_school
 
 from houqin.db import database
 from houqin.models import LabelLayout, Membership, User

@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 from PIL import Image
-from conftest import PASSWORD_HASH, login
+from helpers import PASSWORD_HASH, login
 from werkzeug.datastructures import FileStorage
 
 from houqin.db import database

@@ -20,8 +20,8 @@ import re
 import threading
 
 import pytest
-from conftest import PASSWORD_HASH, csrf_token, login
 from flask_babel import force_locale
+from helpers import PASSWORD_HASH, csrf_token, login
 from peewee import Expression
 from test_patrol_helpers import local, make_route
 

@@ -4,7 +4,7 @@ import io
 import re
 
 from PIL import Image
-from conftest import csrf_token
+from helpers import csrf_token
 
 from houqin import db
 from houqin.clock import utcnow

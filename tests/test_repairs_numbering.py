@@ -10,7 +10,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from conftest import PASSWORD
+import pytest
+from helpers import PASSWORD
 from werkzeug.serving import make_server
 
 from houqin import db
@@ -92,6 +93,7 @@ def free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_parallel_reports_on_three_gunicorn_workers(app, school, database_url, tmp_path):
     """Three processes, each with its own connection, number the same campus's orders."""
     port = free_port()

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from PIL import Image
-from conftest import PASSWORD_HASH, PG_URL, csrf_token, login, make_app, make_school, new_pg_schema
+from helpers import PASSWORD_HASH, PG_URL, csrf_token, login, make_app, make_school, new_pg_schema
 
 from houqin import db
 from houqin.clock import utcnow

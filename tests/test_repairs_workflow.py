@@ -212,7 +212,7 @@ def test_a_worker_takes_only_unassigned_or_own_jobs(ctx):
     s = ctx
     u = s['users']
     from houqin.models import Membership, User
-    from conftest import PASSWORD_HASH
+    from helpers import PASSWORD_HASH
     other = User.create(username='repair2', display_name='电工', password_hash=PASSWORD_HASH)
     Membership.create(user=other, campus=s['campus'], role='repair')
     order = report_problem(s['campus'], item=s['desk'], title='desk')

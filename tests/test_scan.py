@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 from PIL import Image
-from conftest import PASSWORD, PASSWORD_HASH, csrf_token, login
+from helpers import PASSWORD, PASSWORD_HASH, csrf_token, login
 from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from conftest import csrf_token
+from helpers import csrf_token
 
 from houqin import db
 from houqin.labels.lifecycle import create_unclaimed, reprint

@@ -1,4 +1,4 @@
-from conftest import login
+from helpers import login
 
 
 def test_login_and_admin_pages_in_chinese(client, school):

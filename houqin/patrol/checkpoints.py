@@ -26,7 +26,7 @@ RELOAD_SECONDS = 300      # the same guard at the same checkpoint within this is
 SEQUENCE_LOOKBACK = datetime.timedelta(hours=1)
 SCAN_NAMESPACE = uuid.UUID('6f1d8a52-3c0e-4b7a-9a55-7d1c2e9b4f10')
 
-ANOMALIES = {  # the one-tap anomalies (DOMAIN.md), with the repair category a hazard is filed under
+ANOMALIES = {  # the one-tap anomalies guards report on night patrol, with the repair category of a hazard
     'door_unlocked': (_l('Door not locked'), 'doors_windows'),
     'light_on': (_l('Light left on'), 'electrical'),
     'window_open': (_l('Window not closed'), 'doors_windows'),

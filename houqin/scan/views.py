@@ -94,8 +94,8 @@ class AttachForm(FlaskForm):
             raise ValidationError(_('Choose a place or type an asset number.'))
 
 
-def tag_page(tag, form=None, status=200):
-    """The label's page for this viewer."""
+def inactive_label_page(tag, form=None, status=200):
+    """The page of a label that is not in use: replaced (pointing to the current one) or not yet assigned."""
     campus = Campus.get_by_id(tag.campus_id)
     staff = staff_of(tag)
     target = describe(tag)
@@ -117,8 +117,8 @@ def tag(token):
         return render_template('scan/unknown.html', typed=token[:40]), 404
     target = describe(found) if found.status == 'active' else None
     if target is None:
-        return tag_page(found)
-    return label_page(found, target)
+        return inactive_label_page(found)
+    return scan_page(found, target)
 
 
 @bp.route('/t/<token>/attach', methods=['POST'])
@@ -133,7 +133,7 @@ def tag_attach(token):
         return redirect(url_for('scan.tag', token=found.token))
     form = AttachForm(campus=g.campus)
     if not form.validate_on_submit():
-        return tag_page(found, form, 400)
+        return inactive_label_page(found, form, 400)
     place = form.place_id.data or None
     try:
         attach(found, place=place, item=form.item, retire_others=form.retire_others.data)
@@ -198,7 +198,7 @@ def scan_pages_policy(response):
     return response
 
 
-def label_page(tag, target, errors=None, typed=None, typed_form=None, status=200, ids=None, page_error=None):
+def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200, ids=None, page_error=None):
     """The scan page for an active label: facts, the viewer's actions (largest first), recent records."""
     staff = staff_of(tag)
     campus = g.campus if staff else Campus.get_by_id(tag.campus_id)
@@ -270,7 +270,7 @@ def active_label(token):
         if typed:
             message += ' ' + _('What you typed: %(text)s', text=typed[:300])
         flash(message, 'error')
-        raise LabelGone(tag_page(found, status=409))
+        raise LabelGone(inactive_label_page(found, status=409))
     return found, target
 
 
@@ -288,7 +288,7 @@ def submission_id_or_none():
 def refuse(tag, target, form, message, status=400):
     """Show the page again with the message on top, what was typed kept, nothing stored."""
     sid = submission_id_or_none()
-    return label_page(tag, target, typed=request.form, typed_form=form,
+    return scan_page(tag, target, typed=request.form, typed_form=form,
                       status=status, ids={form: sid} if sid else None, page_error=message)
 
 
@@ -320,7 +320,7 @@ def checklist_submission(token, activity):
     except DuplicateSubmission:
         abort(400)
     if outcome.errors:
-        return label_page(tag, target, errors={activity: outcome.errors}, typed=request.form, typed_form=activity,
+        return scan_page(tag, target, errors={activity: outcome.errors}, typed=request.form, typed_form=activity,
                           status=400, ids={activity: sid})
     flash(done_message(outcome, ACTIVITY_LABELS[activity]), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
@@ -391,7 +391,7 @@ def report(token):
     except DuplicateSubmission:
         abort(400)
     if outcome.errors:
-        return label_page(tag, target, errors={'report': outcome.errors}, typed=request.form, typed_form='report',
+        return scan_page(tag, target, errors={'report': outcome.errors}, typed=request.form, typed_form='report',
                           status=400, ids={'report': sid})
     if not staff:
         return redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid))
@@ -429,7 +429,7 @@ def same_problem(token, order_id):
     except DuplicateSubmission:
         abort(400)
     if outcome.errors:
-        return label_page(tag, target, errors={form: outcome.errors}, typed=request.form, typed_form=form,
+        return scan_page(tag, target, errors={form: outcome.errors}, typed=request.form, typed_form=form,
                           status=400, ids={form: sid})
     if not staff:
         return redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid))

@@ -1,5 +1,5 @@
 """A logistics head on a phone: logs in, finds a room, adds an asset, sees it listed — in Chinese."""
-from conftest import PASSWORD, needs_chromium
+from helpers import PASSWORD, needs_chromium
 
 pytestmark = needs_chromium
 

@@ -2,11 +2,11 @@
 and a context opened on the browser directly. Probes run in a separate pytest with the real conftest."""
 import pathlib
 
-from conftest import needs_chromium
+from helpers import needs_chromium
 
 pytest_plugins = ['pytester']
 pytestmark = needs_chromium
-CONFTEST = pathlib.Path(__file__).resolve().parent.parent / 'conftest.py'
+TESTS = pathlib.Path(__file__).resolve().parent.parent
 
 PROBES = '''
 def test_the_phone_logs_an_error(phone):
@@ -35,7 +35,8 @@ def test_a_quiet_phone(new_phone):
 
 
 def test_a_console_error_in_any_browser_context_fails_the_test(pytester):
-    pytester.makeconftest(CONFTEST.read_text(encoding='utf-8'))
+    pytester.makeconftest((TESTS / 'conftest.py').read_text(encoding='utf-8'))
+    pytester.makepyfile(helpers=(TESTS / 'helpers.py').read_text(encoding='utf-8'))
     pytester.makepyfile(test_probes=PROBES)
     result = pytester.runpytest_subprocess('-p', 'no:cacheprovider')
     result.assert_outcomes(passed=4, errors=3)

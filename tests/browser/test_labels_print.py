@@ -4,7 +4,7 @@ import html
 import re
 
 import pypdfium2 as pdfium
-from conftest import PASSWORD, needs_chromium
+from helpers import PASSWORD, needs_chromium
 from pyzbar.pyzbar import ZBarSymbol, decode
 
 from houqin import db

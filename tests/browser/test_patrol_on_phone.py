@@ -1,6 +1,6 @@
 """A guard on night patrol with a phone: three checkpoint labels scanned in a row, progress shown each time,
 without a single tap."""
-from conftest import PASSWORD, needs_chromium
+from helpers import PASSWORD, needs_chromium
 from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow

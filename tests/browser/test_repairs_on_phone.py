@@ -7,7 +7,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from PIL import Image
-from conftest import needs_chromium
+from helpers import needs_chromium
 
 from houqin import db
 from houqin.models import Item, NotificationChannel, Place, WorkOrder

@@ -2,7 +2,7 @@
 
 import pytest
 from PIL import Image
-from conftest import PASSWORD, PASSWORD_HASH, needs_chromium
+from helpers import PASSWORD, PASSWORD_HASH, needs_chromium
 
 from houqin.db import database
 from houqin.models import Membership, Photo, Place, Record, Tag, User, WorkOrder, WorkOrderEvent

@@ -1,0 +1,167 @@
+"""What tests share besides fixtures: the test school, signing in, the databases, Chromium's settings."""
+import os
+import re
+import shutil
+import uuid
+
+import psycopg
+import pytest
+from werkzeug.security import generate_password_hash
+
+from houqin import create_app, db
+from houqin.models import Campus, Item, Membership, Place, Tag, User
+from houqin.vocab import ROLES
+
+PG_URL = os.environ.get('HOUQIN_TEST_DATABASE_URL')
+PASSWORD = 'test-pass-1234'
+# Passwords are hashed with scrypt in the app (~0.1 s each, by design); tests hash theirs cheaply, and
+# make_app tells the app to do the same for accounts it creates. Checking goes by the stored method.
+TEST_PASSWORD_METHOD = 'pbkdf2:sha256:1000'
+PASSWORD_HASH = generate_password_hash(PASSWORD, method=TEST_PASSWORD_METHOD)
+
+
+def new_pg_schema(url):
+    """Create a throw-away schema on the test PostgreSQL server; returns (url using it, drop function)."""
+    schema = 'houqin_test_' + uuid.uuid4().hex[:12]
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA {schema}')
+
+    def drop():
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA {schema} CASCADE')
+    sep = '&' if '?' in url else '?'
+    return f'{url}{sep}options=-csearch_path%3D{schema}', drop
+
+
+class MigratedTemplate:
+    """The schema as `flask houqin init` leaves it, migrated once per test session and copied for each test.
+
+    SQLite: the migrated file is copied. PostgreSQL: the statements the migrations ran are recorded once and
+    replayed into each test's own schema in one transaction (tests/test_app.py still migrates for real).
+    """
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.sqlite_file = None
+        self.statements = None
+
+    def sqlite_copy(self, path):
+        """A migrated SQLite file at path."""
+        if self.sqlite_file is None:
+            self.sqlite_file = os.path.join(self.folder, 'migrated.sqlite3')
+            db.init_database('sqlite:///' + self.sqlite_file)
+            with db.database.connection_context():  # closing the last connection folds the WAL into the file
+                db.migrate()
+        shutil.copyfile(self.sqlite_file, path)
+        return 'sqlite:///' + path
+
+    def postgres_copy(self):
+        """(url, drop) of a new PostgreSQL schema holding the migrated tables and rows."""
+        if self.statements is None:
+            self.statements = self.record_migrations()
+        url, drop = new_pg_schema(PG_URL)
+        with psycopg.connect(url) as conn:  # one transaction: committed when the block ends
+            for sql, params in self.statements:
+                conn.execute(sql, params or None)
+        return url, drop
+
+    def record_migrations(self):
+        """Run the migrations into a scratch schema, keeping every statement they sent."""
+        url, drop = new_pg_schema(PG_URL)
+        database = db.init_database(url)
+        recorded, execute = [], database.execute_sql
+
+        def recording(sql, params=None, *args, **kwargs):
+            recorded.append((sql, tuple(params or ())))
+            return execute(sql, params, *args, **kwargs)
+        database.execute_sql = recording
+        try:
+            with db.database.connection_context():
+                db.migrate()
+        finally:
+            database.execute_sql = execute
+            drop()
+        return recorded
+
+
+def make_app(database_url, tmp_path, **extra):
+    """An app on the database (migrated, unless it already is), configured for tests."""
+    config = {'TESTING': True, 'DATABASE_URL': database_url, 'SECRET_KEY': 'test-secret',
+              'PHOTO_DIR': str(tmp_path / 'photos'), 'BASE_URL': 'http://school.test',
+              'PASSWORD_HASH_METHOD': TEST_PASSWORD_METHOD}
+    config.update(extra)
+    app = create_app(config)
+    app.instance_path = str(tmp_path / 'instance')
+    with db.database.connection_context():
+        db.migrate()
+    return app
+
+
+def make_school():
+    """Create the small test campus (see the school fixture)."""
+    with db.database.connection_context():
+        campus = Campus.create(name='测试中心小学', code='test')
+        building = Place.create(campus=campus, name='教学楼', kind='building', code='A')
+        floor = Place.create(campus=campus, parent=building, name='一楼', kind='floor')
+        room = Place.create(campus=campus, parent=floor, name='101教室', kind='classroom', code='101')
+        desk = Item.create(campus=campus, place=room, kind='desk', name='课桌', asset_number='KZ-0001')
+        Tag.create(token='ABCDEFGH12', campus=campus, place=room)
+        users = {}
+        for role in ROLES:
+            user = User.create(username=role, display_name=role.title(), password_hash=PASSWORD_HASH)
+            Membership.create(user=user, campus=campus, role=role)
+            users[role] = user
+        User.create(username='norole', password_hash=PASSWORD_HASH)
+    return {'campus': campus, 'building': building, 'floor': floor, 'room': room, 'desk': desk,
+            'users': users}
+
+
+def csrf_token(client, path):
+    """The CSRF token of the form on a page."""
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or \
+        re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, f'no CSRF token on {path}'
+    return match.group(1)
+
+
+def login(client, username, password=PASSWORD, remember=True):
+    """Sign a test client in through the real log-in form."""
+    token = csrf_token(client, '/login')
+    data = {'csrf_token': token, 'username': username, 'password': password}
+    if remember:
+        data['remember'] = 'y'
+    return client.post('/login', data=data)
+
+
+# Browser tests (tests/browser/): Debian's Chromium driven by Playwright against a live server.
+CHROMIUM = '/usr/bin/chromium'
+CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+                 '--disable-component-update', '--disable-sync']
+needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                    reason=f'{CHROMIUM} is not installed (apt-get install chromium)')
+
+
+PHONE = {'viewport': {'width': 390, 'height': 844}, 'device_scale_factor': 2, 'is_mobile': True, 'has_touch': True,
+         'locale': 'zh-CN', 'timezone_id': 'Asia/Shanghai'}
+
+
+class WatchedBrowser:
+    """Chromium, where every new context reports its console errors and uncaught script errors to `errors`."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.errors = []
+        self.opened = 0
+
+    def new_context(self, **options):
+        context = self.browser.new_context(**options)
+        self.opened += 1
+        number = self.opened
+        context.on('console', lambda m: self.errors.append(f'context {number} console: {m.text} ({m.location["url"]})')
+                   if m.type == 'error' else None)
+        context.on('weberror', lambda e: self.errors.append(f'context {number} page error: {e.error}'))
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
