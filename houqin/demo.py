@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from peewee import chunked
 
 from houqin import db
-from houqin.clock import utcnow
+from houqin.clock import to_local, to_utc, utcnow
 from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
                            WorkOrder, WorkOrderCounter, WorkOrderEvent)
 from houqin.patrol.demo import build_patrol
@@ -20,7 +20,7 @@ from houqin.tags import new_token
 from houqin.vocab import CATEGORY_LABELS, ROLES
 
 SCHOOL = {'name': '青石镇中心学校', 'code': 'demo', 'timezone': 'Asia/Shanghai', 'allow_anonymous_reports': True}
-UTC_OFFSET = datetime.timedelta(hours=8)  # Asia/Shanghai keeps no daylight saving time
+ZONE = SCHOOL['timezone']
 SET_UP_DAYS_AGO = 30  # places and assets were registered at term start, before the history begins
 HISTORY_DAYS = 21
 
@@ -132,7 +132,7 @@ class DemoRefused(Exception):
 
 def local_time(day, hour, minute=0):
     """A wall-clock time in the school's zone on a day, as stored (naive UTC)."""
-    return datetime.datetime.combine(day, datetime.time(hour, minute)) - UTC_OFFSET
+    return to_utc(datetime.datetime.combine(day, datetime.time(hour, minute)), ZONE)
 
 
 def insert_rows(model, rows):
@@ -271,7 +271,7 @@ def record_row(campus, tags, activity, user, when, place=None, item=None, outcom
 
 def build_history(campus, places, users, tags, rng, now):
     """Three weeks of toilet cleaning, an extinguisher inspection round and repairs from report to close."""
-    today = (now + UTC_OFFSET).date()
+    today = to_local(now, ZONE).date()
     days = [today - datetime.timedelta(days=n) for n in range(HISTORY_DAYS, -1, -1)]
     school_days = [d for d in days if d.weekday() < 5]
     records = []
@@ -298,7 +298,7 @@ def build_history(campus, places, users, tags, rng, now):
 
 def build_repairs(campus, places, users, tags, rng, now):
     """Damage reports and their work orders, every step an event; numbers, due times and items as the app keeps them."""
-    today, reports = (now + UTC_OFFSET).date(), []
+    today, reports = to_local(now, ZONE).date(), []
     for key in CATEGORY_LABELS:  # the electrician gets every category's new orders
         RepairCategory.create(campus=campus, key=key, assignee=users['repair'])
     for repair in REPAIRS:
@@ -317,7 +317,7 @@ def build_repairs(campus, places, users, tags, rng, now):
         name = '' if user else reporter
         report = Record.create(**record_row(campus, tags, 'report', user, reported_at, place=None if item else place,
                                             item=item, outcome='problem', note=text, reporter_name=name))
-        year = (reported_at + UTC_OFFSET).year
+        year = to_local(reported_at, ZONE).year
         sequences[year] += 1
         done = FLOW.index(status) >= FLOW.index('done')
         liable, amount = COMPENSATION.get(title, ('', None))
@@ -334,7 +334,7 @@ def build_repairs(campus, places, users, tags, rng, now):
             action, who, (low, high), note = STEPS[step]
             when += datetime.timedelta(minutes=rng.randint(low, high))
             if step in ('verified', 'closed'):  # the reporter and the logistics head look the next morning
-                when = local_time((when + UTC_OFFSET).date() + datetime.timedelta(days=1), 8, rng.randint(0, 59))
+                when = local_time(to_local(when, ZONE).date() + datetime.timedelta(days=1), 8, rng.randint(0, 59))
             when = min(when, now)
             actor = users[who] if who else user
             data = {}
@@ -378,7 +378,7 @@ def load_demo(password='demo1234'):
         if reason:
             raise DemoRefused(reason)
         rng, now = random.Random(2024), utcnow().replace(microsecond=0)
-        today = (now + UTC_OFFSET).date()
+        today = to_local(now, ZONE).date()
         set_up = local_time(today - datetime.timedelta(days=SET_UP_DAYS_AGO), 16)
         campus = Campus.create(is_demo=True, created_at=set_up, **SCHOOL)
         places = build_places(campus, set_up)
