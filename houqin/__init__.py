@@ -14,6 +14,7 @@ from houqin.admin import views as admin_views
 from houqin.checklists import views as checklist_views
 from houqin.cli import houqin_cli
 from houqin.demo import demo_command
+from houqin.history import views as history_views
 from houqin.home import photo_views, views as home_views
 from houqin.importing import views as importing_views
 from houqin.labels import layout_views as label_layout_views, views as label_views
@@ -34,7 +35,7 @@ csrf = CSRFProtect()
 babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
-              patrol_report_views, repair_views, repair_board, notify_views)
+              patrol_report_views, repair_views, repair_board, notify_views, history_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command)
 
 

@@ -1,17 +1,47 @@
 """Admins edit checklists in the browser; each save is a new version, so old records keep theirs."""
+import re
+
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from houqin.audit import log_change
 from houqin.checklists.versions import ITEM_TYPES, campus_templates, questions, revise_template
 from houqin.db import database
 from houqin.models import ChecklistTemplate
 from houqin.permissions import requires
-from houqin.vocab import ACTIVITY_LABELS
+from houqin.vocab import ACTIVITY_LABELS, ITEM_KIND_LABELS, PLACE_KIND_LABELS, key_for
 
 bp = Blueprint('checklists', __name__, url_prefix='/admin/checklists')
 
 BLANK_ROWS = 3
+# Activities are data: any key a school types; these are offered first, with their names.
+SUGGESTED_ACTIVITIES = {
+    'cleaning': _l('Cleaning'), 'inspection': _l('Inspection'), 'greening': _l('Greening care'),
+    'canteen': _l('Canteen record'), 'dormitory': _l('Dormitory check'), 'boiler': _l('Boiler check'),
+    'tuck_shop': _l('Tuck shop check'),
+}
+ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')
+
+
+def activity_names():
+    """Every activity name the pages know: the built-in ones and the suggestions."""
+    return dict(SUGGESTED_ACTIVITIES, **ACTIVITY_LABELS)
+
+
+def target_kinds():
+    """(key, name) of every kind of place and of asset a checklist can be for."""
+    return ([(k, v) for k, v in PLACE_KIND_LABELS.items()]
+            + [(k, v) for k, v in ITEM_KIND_LABELS.items() if k not in PLACE_KIND_LABELS])
+
+
+def read_activity(text):
+    """The activity key for what was typed: a known key or name, or a new key of letters, digits and _."""
+    text = (text or '').strip()
+    known = key_for(activity_names(), text)
+    if known:
+        return known
+    text = text.lower().replace(' ', '_').replace('-', '_')
+    return text if ACTIVITY_KEY.match(text) else None
 
 
 def editable_template(template_id):
@@ -86,7 +116,60 @@ def typed_from(template):
 def index():
     """The checklists in force on this campus, by kind and activity."""
     return render_template('checklists/index.html', templates=campus_templates(g.campus),
-                           activities=ACTIVITY_LABELS)
+                           activities=activity_names())
+
+
+def blank_rows(n=BLANK_ROWS):
+    """Empty editor rows."""
+    return [{'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
+             'choices': '', 'position': '', 'remove': False} for _ in range(n)]
+
+
+def existing_for(kind, activity):
+    """The checklist in force on this campus for a kind and activity, built-in or its own, or None."""
+    for template in campus_templates(g.campus):
+        if (template.target_kind, template.activity) == (kind, activity):
+            return template
+    return None
+
+
+@bp.route('/new', methods=['GET', 'POST'])
+@requires('checklists.edit')
+def new():
+    """A checklist for any kind of place or asset and any activity (greening, boiler, tuck shop, …)."""
+    kinds = dict(target_kinds())
+    typed = {'name': '', 'kind': request.args.get('kind', ''), 'activity': request.args.get('activity', '')}
+    errors, rows, existing = {}, blank_rows(5), None
+    if request.method == 'POST':
+        typed = {k: (request.form.get(k) or '').strip() for k in ('name', 'kind', 'activity')}
+        items, errors, rows = read_rows(request.form)
+        activity = read_activity(typed['activity'])
+        if not typed['name']:
+            errors['name'] = _('Please enter a name.')
+        if typed['kind'] not in kinds:
+            errors['kind'] = _('Choose the kind of place or asset this checklist is for.')
+        if activity is None:
+            errors['activity'] = _('Choose an activity, or type a new one in letters, digits and _ '
+                                   '(for example greening).')
+        elif typed['kind'] in kinds:
+            existing = existing_for(typed['kind'], activity)
+            if existing is not None:
+                errors['activity'] = _('%(kind)s already has a checklist for this activity: edit it instead.',
+                                       kind=kinds[typed['kind']])
+        if not items and not errors:
+            errors['rows'] = _('A checklist needs at least one question.')
+        if not errors:
+            base = ChecklistTemplate(target_kind=typed['kind'], activity=activity, name=typed['name'][:100],
+                                     version=0)
+            with database.atomic():
+                created = revise_template(g.campus, base, items, name=typed['name'][:100])
+                log_change('create', created, summary=f'{created.name} v{created.version}')
+            flash(_('Checklist added. It is offered at every label of this kind.'), 'success')
+            return redirect(url_for('checklists.edit', template_id=created.id))
+        rows += blank_rows(1)
+    return render_template('checklists/new.html', typed=typed, rows=rows, errors=errors, kinds=target_kinds(),
+                           activities=activity_names(), item_types=ITEM_TYPES, existing=existing), \
+        400 if errors else 200
 
 
 @bp.route('/<int:template_id>', methods=['GET', 'POST'])
@@ -109,7 +192,6 @@ def edit(template_id):
             flash(_('Saved as version %(v)d. Records made before keep the questions they were answered with.',
                     v=revised.version), 'success')
             return redirect(url_for('checklists.edit', template_id=revised.id))
-        rows += [{'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
-                  'choices': '', 'position': '', 'remove': False}]
+        rows += blank_rows(1)
     return render_template('checklists/edit.html', template=template, name=name, rows=rows, errors=errors,
-                           item_types=ITEM_TYPES, activities=ACTIVITY_LABELS), 400 if errors else 200
+                           item_types=ITEM_TYPES, activities=activity_names()), 400 if errors else 200
