@@ -10,6 +10,7 @@ from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow
 from houqin.models import DutyLog, Membership, PatrolScan, Record, User, WorkOrder
+from houqin.scan.records import client_key
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_one_tap_anomaly_with_note_and_photo(as_role, live_route):
     assert response.status_code == 302
     page = guard.get(response.headers['Location']).get_data(as_text=True)
     assert '已记录：门未锁' in page
-    record = Record.get(Record.uuid == data['uuid'])
+    record = Record.get(Record.uuid == client_key(data['uuid'], scan.record.tag, scan.user_id, None))
     assert (record.outcome, record.note, record.answers['anomaly']) == ('problem', '配电房门没锁', 'door_unlocked')
     assert record.photos.count() == 1
     data['photo'] = (jpeg(), 'door.jpg')  # a double tap: the same submission again

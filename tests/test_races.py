@@ -32,6 +32,7 @@ from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_round
 from houqin.patrol.plans import route_rounds
 from houqin.repairs.workflow import TransitionRefused, apply_action, report_problem
+from houqin.scan.records import client_key
 
 TIMEOUT = 30  # seconds a racer waits for the other before the test fails (instead of hanging)
 RACER = 'racer-'
@@ -133,7 +134,7 @@ def in_app(app, work):
 # The same submission id twice at once -------------------------------------------------------------------------
 
 def is_uuid_lookup(query=None, *args, **kwargs):
-    """The "already stored?" lookup of records.submit_record: Record.get_or_none(Record.uuid == id)."""
+    """The "already stored?" lookup of records.submit_record: Record.get_or_none(Record.uuid == key)."""
     return isinstance(query, Expression) and query.lhs is Record.uuid and query.op == '='
 
 
@@ -165,11 +166,12 @@ def test_the_same_report_sent_twice_at_once_is_stored_once_and_both_copies_get_i
     # the record the other stored.
     first_looks = [looks[0] for looks in meeting.looked.values()]
     assert sorted(meeting.looked) == ['racer-0', 'racer-1'] and first_looks == [None, None]
-    record = Record.get(Record.uuid == sid)
+    key = client_key(sid, tag, school['users']['teacher'], None)  # the id as stored: scoped by its sender
+    record = Record.get(Record.uuid == key)
     assert sorted(len(looks) for looks in meeting.looked.values()) == [1, 2]
     loser = next(looks for looks in meeting.looked.values() if len(looks) == 2)
     assert loser[1].id == record.id
-    assert Record.select().where(Record.uuid == sid).count() == 1
+    assert Record.select().where(Record.uuid == key).count() == 1
     assert WorkOrder.select().count() == 1
     order = WorkOrder.get()
     assert order.record_id == record.id and order.title == '门把手掉了'

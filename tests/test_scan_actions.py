@@ -8,8 +8,6 @@ from houqin.checklists.versions import active_template, questions
 from houqin.db import database
 from houqin.models import Item, Place, Record, Tag, WorkOrder
 from houqin.scan.actions import join_report, offer_for, record_checklist, record_report
-from houqin.scan.records import DuplicateSubmission
-
 
 @pytest.fixture
 def spot(app, school):
@@ -56,14 +54,20 @@ def test_a_cleaning_is_stored_once_per_submission_id(spot):
     assert Record.select().where(Record.place == spot['toilet']).count() == 1
 
 
-def test_the_same_id_at_another_label_is_refused(spot):
+def test_the_same_id_at_another_label_or_from_another_person_is_their_own_record(spot):
+    """A submission id is scoped by label and sender (issue 10): reusing one never answers with, or is refused
+    for, someone else's record."""
     one = sid()
-    record_checklist(one, spot['toilet_tag'], spot['toilet'], 'cleaning', MultiDict(), MultiDict(),
-                     user=spot['users']['janitor'])
-    with pytest.raises(DuplicateSubmission):
-        record_report(one, spot['ext_tag'], spot['extinguisher'], title='漏气', category='fire', hazard=False,
-                      upload=None, user=spot['users']['teacher'])
-    assert Record.select().count() == 1 and WorkOrder.select().count() == 0
+    first = record_checklist(one, spot['toilet_tag'], spot['toilet'], 'cleaning', MultiDict(), MultiDict(),
+                             user=spot['users']['janitor'])
+    other = record_report(one, spot['ext_tag'], spot['extinguisher'], title='漏气', category='fire', hazard=False,
+                          upload=None, user=spot['users']['teacher'])
+    again = record_checklist(one, spot['toilet_tag'], spot['toilet'], 'cleaning', MultiDict(), MultiDict(),
+                             user=spot['users']['janitor'])
+    assert (first.created, other.created, again.created) == (True, True, False)
+    assert again.record.id == first.record.id and other.record.id != first.record.id
+    assert other.record.user_id == spot['users']['teacher'].id and other.order.title == '漏气'
+    assert Record.select().count() == 2 and WorkOrder.select().count() == 1
 
 
 def test_a_failed_hazard_item_opens_an_urgent_order_with_the_failures(spot):

@@ -24,7 +24,6 @@ from houqin.scan.records import submit_record
 
 RELOAD_SECONDS = 300      # the same guard at the same checkpoint within this is a reload, not a new scan
 SEQUENCE_LOOKBACK = datetime.timedelta(hours=1)
-SCAN_NAMESPACE = uuid.UUID('6f1d8a52-3c0e-4b7a-9a55-7d1c2e9b4f10')
 
 ANOMALIES = {  # the one-tap anomalies guards report on night patrol, with the repair category of a hazard
     'door_unlocked': (_l('Door not locked'), 'doors_windows'),
@@ -162,7 +161,6 @@ def create_scan(tag, user, stops, placed, now, client_time):
                    .where(PatrolScan.run == run)]
         late, out_of_order = rnd.is_late(now), is_out_of_order(stop.position, earlier)
         key = f'patrol:{run.id}:{stop.id}:{user.id}'
-    record_uuid = str(uuid.uuid5(SCAN_NAMESPACE, key))
     flags = [f for f in [evidence.clock_flag(now, client_time)] if f]
 
     def add_scan(record):
@@ -172,8 +170,8 @@ def create_scan(tag, user, stops, placed, now, client_time):
                           created_at=now, client_time=client_time, out_of_order=out_of_order, late=late,
                           flags=flags)
 
-    record, _created = submit_record(record_uuid, tag, Place(id=tag.place_id), activity='patrol', user=user.id,
-                                     after=add_scan, created_at=now, client_time=client_time)
+    record, _created = submit_record(None, tag, Place(id=tag.place_id), activity='patrol', user=user.id,
+                                     server=key, after=add_scan, created_at=now, client_time=client_time)
     return PatrolScan.get(PatrolScan.record == record.id)
 
 

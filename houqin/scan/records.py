@@ -5,12 +5,17 @@ import uuid as uuid_module
 from peewee import IntegrityError, JOIN
 
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Place, Record, User
 from houqin.photos import save_photo
 
-class DuplicateSubmission(Exception):
-    """The submission id belongs to another label or campus: a client bug or a forgery."""
+# Stored record keys live in two namespaces that cannot meet: a client's submission id is stored scoped by
+# who sent it and where (so nobody can take or spoil another person's id), and the server's own idempotency
+# keys (a guard's checkpoint scan) are derived in a namespace no form can reach.
+CLIENT_NAMESPACE = uuid_module.UUID('0b7f3c1e-5a2d-4e8f-9c61-3d4a5b6c7d8e')
+SERVER_NAMESPACE = uuid_module.UUID('a93e6d20-1f4b-4c7a-8e35-6b2d9f0c1a47')
+EARLIEST_CLIENT_TIME = datetime.datetime(2000, 1, 1)
+LATEST_CLIENT_TIME = datetime.datetime(2100, 1, 1)
 
 
 def new_submission_id():
@@ -21,35 +26,56 @@ def new_submission_id():
 def parse_submission_id(text):
     """The canonical form of a submitted id, or None when it is not a UUID."""
     try:
-        return str(uuid_module.UUID((text or '').strip()))
+        return str(uuid_module.UUID((text or '').strip()[:64]))
     except ValueError:
         return None
 
 
 def parse_client_time(text):
-    """The phone's clock as naive UTC from an ISO string (JavaScript's toISOString), or None."""
+    """The phone's clock as naive UTC from an ISO string (JavaScript's toISOString), or None when absent,
+    unreadable or outside 2000–2100."""
     try:
-        moment = datetime.datetime.fromisoformat((text or '').strip().replace('Z', '+00:00'))
-    except ValueError:
+        moment = datetime.datetime.fromisoformat((text or '').strip()[:40].replace('Z', '+00:00'))
+        if moment.tzinfo is None:
+            return None
+        moment = moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+    return moment if EARLIEST_CLIENT_TIME <= moment < LATEST_CLIENT_TIME else None
 
 
-def submit_record(submission_id, tag, target, *, activity, user=None, photos=(), after=None, **fields):
-    """Store a record once per submission id; returns (record, created).
+def client_key(submission_id, tag, user, address):
+    """The stored key of a client's submission: its id scoped by campus, label and submitter (the user, or the
+    address of an anonymous visitor)."""
+    who = f'user:{getattr(user, "id", user)}' if user is not None else f'anonymous:{address or ""}'
+    return str(uuid_module.uuid5(CLIENT_NAMESPACE, f'{tag.campus_id}|{tag.id}|{who}|{submission_id}'))
 
-    `photos` are PreparedPhoto objects; `after(record)` runs in the same transaction (e.g. to open a work
-    order), so a record and its consequences are stored together or not at all.
+
+def server_key(text):
+    """The stored key of a submission the server makes itself (e.g. 'patrol:run:stop:guard')."""
+    return str(uuid_module.uuid5(SERVER_NAMESPACE, text))
+
+
+def submit_record(submission_id, tag, target, *, activity, user=None, server=None, photos=(), after=None,
+                  **fields):
+    """Store a record once per submission; returns (record, created).
+
+    `submission_id` is the client's id (stored scoped by who sent it, see client_key); a submission the server
+    makes passes `server=` its own idempotency key instead. `photos` are PreparedPhoto objects; `after(record)`
+    runs in the same transaction (e.g. to open a work order), so a record and its consequences are stored
+    together or not at all.
     """
-    existing = Record.get_or_none(Record.uuid == submission_id)
+    if server is not None:
+        key = server_key(server)
+    else:
+        key = client_key(submission_id, tag, user, fields.get('client_address'))
+    existing = Record.get_or_none(Record.uuid == key)
     if existing is not None:
-        return same_submission(existing, tag), False
+        return existing, False
     place, item = (target, None) if isinstance(target, Place) else (None, target)
     try:
-        with database.atomic():
-            record = Record.create(uuid=submission_id, campus=tag.campus_id, tag=tag, activity=activity,
+        with write_transaction():
+            record = Record.create(uuid=key, campus=tag.campus_id, tag=tag, activity=activity,
                                    place=place if place else item.place_id, item=item, user=user, **fields)
             for prepared in photos:
                 save_photo(prepared, tag.campus_id, user, record=record)
@@ -57,18 +83,11 @@ def submit_record(submission_id, tag, target, *, activity, user=None, photos=(),
                 after(record)
     except IntegrityError:
         # The same submission arrived twice at once and the other copy won: answer as it did.
-        existing = Record.get_or_none(Record.uuid == submission_id)
+        existing = Record.get_or_none(Record.uuid == key)
         if existing is None:
             raise
-        return same_submission(existing, tag), False
+        return existing, False
     return record, True
-
-
-def same_submission(record, tag):
-    """The stored record of a resubmission, if it was made at the same label."""
-    if record.tag_id != tag.id:
-        raise DuplicateSubmission(record.uuid)
-    return record
 
 
 def last_cleaned(place):

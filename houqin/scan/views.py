@@ -27,7 +27,7 @@ from houqin.permissions import PUBLIC, can, requires
 from houqin.places.tree import place_choices
 from houqin.repairs.workflow import is_overdue, open_orders_for
 from houqin.scan.actions import join_report, offer_for, record_checklist, record_report
-from houqin.scan.records import (DuplicateSubmission, anonymous_reports_since, last_cleaned, new_submission_id,
+from houqin.scan.records import (anonymous_reports_since, last_cleaned, new_submission_id,
                                  parse_client_time, parse_submission_id, recent_records)
 from houqin.tags import human_code, normalise_token
 from houqin.templating import local_time
@@ -312,13 +312,10 @@ def checklist_submission(token, activity):
     offer = offer_for(g.campus, target['object'], g.role)
     if activity not in [a for a, _t in offer.checklists]:
         return refuse(tag, target, activity, _('This cannot be recorded here.'))
-    try:
-        outcome = record_checklist(sid, tag, target['object'], activity, request.form, request.files,
-                                   user=current_user._get_current_object(), address=client_address(),
-                                   client_time=parse_client_time(request.form.get('client_time')),
-                                   note=request.form.get('note', ''))
-    except DuplicateSubmission:
-        abort(400)
+    outcome = record_checklist(sid, tag, target['object'], activity, request.form, request.files,
+                               user=current_user._get_current_object(), address=client_address(),
+                               client_time=parse_client_time(request.form.get('client_time')),
+                               note=request.form.get('note', ''))
     if outcome.errors:
         return scan_page(tag, target, errors={activity: outcome.errors}, typed=request.form, typed_form=activity,
                           status=400, ids={activity: sid})
@@ -380,16 +377,13 @@ def report(token):
     if sid is None:
         return refuse(tag, target, 'report', _('This form is incomplete; please reload the page.'))
     staff = staff_of(tag)
-    try:
-        outcome = record_report(
-            sid, tag, target['object'], title=request.form.get('title', ''), category=request.form.get('category'),
-            hazard=bool(request.form.get('hazard')), upload=request.files.get('photo'),
-            user=current_user._get_current_object() if staff else None,
-            name='' if staff else request.form.get('name', '').strip(),
-            phone='' if staff else request.form.get('phone', '').strip(),
-            client_time=parse_client_time(request.form.get('client_time')), address=client_address())
-    except DuplicateSubmission:
-        abort(400)
+    outcome = record_report(
+        sid, tag, target['object'], title=request.form.get('title', ''), category=request.form.get('category'),
+        hazard=bool(request.form.get('hazard')), upload=request.files.get('photo'),
+        user=current_user._get_current_object() if staff else None,
+        name='' if staff else request.form.get('name', '').strip(),
+        phone='' if staff else request.form.get('phone', '').strip(),
+        client_time=parse_client_time(request.form.get('client_time')), address=client_address())
     if outcome.errors:
         return scan_page(tag, target, errors={'report': outcome.errors}, typed=request.form, typed_form='report',
                           status=400, ids={'report': sid})
@@ -420,14 +414,11 @@ def same_problem(token, order_id):
     if sid is None:
         return refuse(tag, target, form, _('This form is incomplete; please reload the page.'))
     staff = staff_of(tag)
-    try:
-        outcome = join_report(sid, tag, obj, order, upload=request.files.get('photo'),
-                              user=current_user._get_current_object() if staff else None,
-                              name='' if staff else request.form.get('name', '').strip(),
-                              client_time=parse_client_time(request.form.get('client_time')),
-                              address=client_address())
-    except DuplicateSubmission:
-        abort(400)
+    outcome = join_report(sid, tag, obj, order, upload=request.files.get('photo'),
+                          user=current_user._get_current_object() if staff else None,
+                          name='' if staff else request.form.get('name', '').strip(),
+                          client_time=parse_client_time(request.form.get('client_time')),
+                          address=client_address())
     if outcome.errors:
         return scan_page(tag, target, errors={form: outcome.errors}, typed=request.form, typed_form=form,
                           status=400, ids={form: sid})
