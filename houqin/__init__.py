@@ -27,6 +27,8 @@ from houqin.patrol.cli import patrol_check_command
 from houqin.places import views as place_views
 from houqin.repairs import board as repair_board, views as repair_views
 from houqin.repairs.workflow import enqueue_overdue
+from houqin.routines.cli import check_routines_command, compliance_command
+from houqin.routines.service import check_all_campuses
 from houqin.scan import views as scan_views
 from houqin.vocab import LANGUAGE_LABELS
 from houqin.web import security_headers
@@ -36,7 +38,8 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views)
-COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command)
+COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
+            check_routines_command)
 
 
 def create_app(test_config=None):
@@ -63,6 +66,7 @@ def create_app(test_config=None):
     app.cli.add_command(houqin_cli)
     templating.init_app(app)
     notify_delivery.schedule(enqueue_overdue)
+    notify_delivery.schedule(check_all_campuses)
     notify_delivery.init_app(app)
     return app
 

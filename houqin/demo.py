@@ -26,7 +26,8 @@ HISTORY_DAYS = 21
 
 ACCOUNTS = {  # username (= role): display name
     'admin': '系统管理员', 'manager': '后勤主任 张建国', 'guard': '保安 李师傅', 'janitor': '保洁 刘阿姨',
-    'teacher': '班主任 王丽萍', 'repair': '水电工 陈师傅', 'canteen': '食堂 赵师傅', 'viewer': '值周行政 周老师',
+    'teacher': '班主任 王丽萍', 'repair': '水电工 陈师傅', 'canteen': '食堂 赵师傅', 'viewer': '教办督导 孙老师',
+    'inspector': '值周行政 周老师',  # the duty leader runs the 卫生检查, the dormitory spot checks and campaigns
 }
 TEACHER_ROOM = '305'  # the teacher account is this class's head teacher
 
@@ -108,7 +109,7 @@ REPAIRS = (
     (1, '食堂/餐厅', None, 'doors_windows', 'normal', False, '窗户玻璃破裂',
      '餐厅东侧第二扇窗户玻璃裂了一道缝。', '学生家长 刘女士', 'reported', None),
     (0, '综合楼/三楼', None, 'building', 'urgent', True, '楼梯扶手松动',
-     '三楼到四楼的楼梯扶手松动，一推就晃，学生上下楼有危险。', 'viewer', 'reported', None),
+     '三楼到四楼的楼梯扶手松动，一推就晃，学生上下楼有危险。', 'inspector', 'reported', None),
     (0, '教学楼/四楼', 'water_dispenser', 'electrical', 'normal', False, '饮水机不出热水',
      '四楼饮水机加热灯不亮，一直没有热水。', 'teacher', 'reported', None),
 )

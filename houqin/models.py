@@ -200,6 +200,10 @@ class ChecklistTemplate(BaseModel):
     version = IntegerField(default=1)
     active = BooleanField(default=True)
     created_at = DateTimeField(default=utcnow)
+    # Scored checklists (卫生检查): a record scores the points of its passed items (answers['score']);
+    # pass_mark is the score a record needs; scoring says how a week's records add up: 'sum' or 'mean'.
+    pass_mark = FloatField(null=True)
+    scoring = CharField(max_length=4, default='sum')
 
 
 class ChecklistItem(BaseModel):
@@ -214,6 +218,7 @@ class ChecklistItem(BaseModel):
     max_value = FloatField(null=True)
     unit = CharField(max_length=20, default='')
     choices = JSONField(default=list)
+    points = FloatField(default=0)  # what a passed (or answered) item scores; 0: not scored
 
 
 class Record(BaseModel):
@@ -240,7 +245,9 @@ class Record(BaseModel):
     client_address = CharField(max_length=64, default='')  # anonymous reports are rate-limited by it
 
     class Meta:
-        indexes = ((('client_address', 'created_at'), False),)
+        indexes = ((('client_address', 'created_at'), False),
+                   # One activity's records on a campus in a time window: the compliance engine (migration 0009).
+                   (('campus', 'activity', 'created_at'), False))
 
 
 class WorkOrder(BaseModel):
@@ -478,6 +485,10 @@ class Holiday(BaseModel):
     starts_on = DateField()
     ends_on = DateField()
     created_at = DateTimeField(default=utcnow)
+    # The campus calendar (houqin/routines/): 'holiday', or 'makeup' — a make-up working day (调休上班) that
+    # counts as the weekday `counts_as` (Mon=0). Patrol's holiday rounds read the 'holiday' rows only.
+    kind = CharField(max_length=10, default='holiday')
+    counts_as = IntegerField(null=True)
 
 
 class PatrolScan(BaseModel):
@@ -516,3 +527,58 @@ class DutyLog(BaseModel):
 
 MODELS.extend([Holiday, PatrolScan, DutyLog])
 __all__ += ['Holiday', 'PatrolScan', 'DutyLog']
+
+
+# Routines and the campus calendar (houqin/routines/): what is due where, by whom and when.
+
+class Term(BaseModel):
+    """A school term: routines on school days run from its first day to its last."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='terms', on_delete='CASCADE')
+    name = CharField(max_length=60)
+    starts_on = DateField()
+    ends_on = DateField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'starts_on'), False),)
+
+
+class Routine(BaseModel):
+    """What is due (an activity, a checklist), where (a kind of target, a subtree, picked targets), by whom and when."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='routines', on_delete='CASCADE')
+    name = CharField(max_length=100)
+    activity = CharField(max_length=20)  # any activity: cleaning, inspection, hygiene, greening, ...
+    template = ForeignKeyField(ChecklistTemplate, null=True, on_delete='SET NULL')  # null: one tap
+    target_type = CharField(max_length=5, default='place')  # place, item
+    target_kind = CharField(max_length=20, default='')  # '' with picked targets only
+    subtree = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    targets = JSONField(default=list)  # picked place or item ids; empty: every target of the kind (in the subtree)
+    role = CharField(max_length=12, default='')  # who does it: a role ('' for none) and/or named people
+    people = JSONField(default=list)  # user ids
+    schedule = JSONField(default=dict)  # houqin/routines/schedule.py
+    calendar = CharField(max_length=12, default='school_days')  # school_days, every_day, holidays
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+    retired_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((('campus', 'active'), False),)
+
+
+class RoutineNotice(BaseModel):
+    """A missed slot that was notified: one row per (routine, target, window start), so it is told once."""
+    id = AutoField()
+    routine = ForeignKeyField(Routine, backref='notices', on_delete='CASCADE')
+    target_type = CharField(max_length=5)
+    target_id = IntegerField()
+    window_start = DateTimeField()
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('routine', 'target_type', 'target_id', 'window_start'), True),)
+
+
+MODELS.extend([Term, Routine, RoutineNotice])
+__all__ += ['Term', 'Routine', 'RoutineNotice']

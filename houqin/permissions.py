@@ -13,7 +13,7 @@ SIGNED_IN = 'signed_in'  # anyone signed in, with or without a role
 # The permission table: which roles may do what. Every view names one of these (or PUBLIC / SIGNED_IN);
 # tests/test_permissions.py walks the route map and fails for a view that names none.
 PERMISSIONS = {
-    'admin.view': {'admin', 'manager', 'viewer'},        # browse places, items, the audit log
+    'admin.view': {'admin', 'manager', 'viewer', 'inspector'},  # browse places, items, the audit log
     'admin.places': {'admin', 'manager'},                # create, edit, delete places and items
     'admin.import': {'admin', 'manager'},                # bulk import of places and items
     'admin.users': {'admin'},                            # accounts and roles
@@ -21,7 +21,7 @@ PERMISSIONS = {
     'photos.view': set(ALL_ROLES),                       # photos of records on one's own campus
     'checklists.edit': {'admin', 'manager'},             # edit checklists (each save is a new version)
     'scan.clean': {'admin', 'manager', 'janitor'},       # sign off a cleaning at a label
-    'scan.inspect': {'admin', 'manager'},                # run an inspection checklist at a label
+    'scan.inspect': {'admin', 'manager', 'inspector'},   # run an inspection checklist at a label
     'scan.canteen': {'admin', 'manager', 'canteen'},     # canteen records (disinfection) at a label
     'scan.use': {'admin', 'manager', 'teacher'},         # function-room use form at a label
     'scan.report': set(ALL_ROLES),                       # report damage at a label (signed in)
@@ -30,14 +30,18 @@ PERMISSIONS = {
     'labels.layouts': {'admin'},                         # add and edit label layouts
     'repairs.report': set(ALL_ROLES),                    # report a problem (报修), 我的报修, verify one's own repairs
     'repairs.work': {'repair'},                          # 我的工单: accept, start and finish repair jobs
-    'repairs.view': {'admin', 'manager', 'viewer'},      # the repair board, every order, the ledger and counts
+    'repairs.view': {'admin', 'manager', 'viewer', 'inspector'},  # the repair board, every order, the ledger and counts
     'repairs.manage': {'admin', 'manager'},              # assign (also in bulk), reject, merge, close, compensation
     'repairs.configure': {'admin'},                      # categories' default assignees, due hours by priority
     'notify.configure': {'admin'},                       # notification channels (webhooks, e-mail), test messages
     'patrol.scan': {'guard'},                            # a checkpoint scan records itself; anomalies
     'patrol.duty': {'admin', 'manager', 'guard'},        # tonight's rounds and the duty log (值班记录)
     'patrol.manage': {'admin', 'manager'},               # patrol routes, rounds, holidays, checkpoint labels
-    'patrol.reports': {'admin', 'manager', 'viewer'},    # patrol reports per night and guard, duty sheets
+    'patrol.reports': {'admin', 'manager', 'viewer', 'inspector'},  # patrol reports per night and guard, duty sheets
+    'routines.view': {'admin', 'manager', 'viewer', 'inspector'},  # dashboard, compliance, records, campaigns (read)
+    'routines.manage': {'admin', 'manager'},             # routines, the campus calendar (terms, holidays), campaigns
+    'routines.inspect': {'admin', 'manager', 'inspector'},  # run inspections, checks and campaigns at labels
+    'routines.today': set(ALL_ROLES),                    # 今日任务: one's own due routines
 }
 
 

@@ -26,6 +26,7 @@ ROLE_LABELS = {
     'admin': _l('Administrator'), 'manager': _l('Logistics head'), 'guard': _l('Guard'),
     'janitor': _l('Janitor'), 'teacher': _l('Teacher'), 'repair': _l('Repair worker'),
     'canteen': _l('Canteen staff'), 'viewer': _l('Viewer'),
+    'inspector': _l('Duty leader'),  # 值周行政: runs inspections, checks and campaigns; reads dashboards
 }
 
 LANGUAGE_LABELS = {'zh_CN': '简体中文', 'en': 'English'}
@@ -99,4 +100,13 @@ def select_choices(pairs):
 
 ATTRIBUTE_LABELS = {
     'note': _l('Note'), 'agent': _l('Extinguishing agent'), 'capacity_kg': _l('Capacity (kg)'),
+}
+
+# Routines (houqin/routines/): how a routine follows the campus calendar, and what a slot became.
+CALENDAR_MODE_LABELS = {
+    'school_days': _l('School days'), 'every_day': _l('Every day'), 'holidays': _l('Holidays only'),
+}
+SLOT_STATUS_LABELS = {
+    'done': _l('Done'), 'late': _l('Done late'), 'missed': _l('Missed'), 'due': _l('Due now'),
+    'upcoming': _l('Upcoming'),
 }

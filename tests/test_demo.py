@@ -128,7 +128,7 @@ def test_demo_history_is_plausible(runner):
 # sees their own start page greeting them by name.
 START_PAGE = {'admin': '/admin/', 'manager': '/admin/', 'viewer': '/admin/', 'guard': '保安 李师傅，您好',
               'janitor': '保洁 刘阿姨，您好', 'teacher': '班主任 王丽萍，您好', 'repair': '水电工 陈师傅，您好',
-              'canteen': '食堂 赵师傅，您好'}
+              'canteen': '食堂 赵师傅，您好', 'inspector': '/admin/'}
 
 
 def test_every_demo_account_logs_in_and_the_admin_sees_the_school(app, runner):

@@ -19,32 +19,36 @@ from houqin.vocab import ROLES
 # Who may do what, one row per permission, one column per role: ✓ holds it, ✗ does not.
 # Change a cell here only together with auth.PERMISSIONS; a new area adds its rows (and a new role a column).
 ROLE_TABLE = '''
-                    admin   manager guard   janitor teacher repair  canteen viewer
-admin.view          ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
-admin.places        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-admin.import        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-admin.users         ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
-admin.campus        ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
-photos.view         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
-checklists.edit     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-scan.clean          ✓       ✓       ✗       ✓       ✗       ✗       ✗       ✗
-scan.inspect        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-scan.canteen        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗
-scan.use            ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✗
-scan.report         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
-scan.history        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
-labels.print        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-labels.layouts      ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
-repairs.report      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
-repairs.work        ✗       ✗       ✗       ✗       ✗       ✓       ✗       ✗
-repairs.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
-repairs.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-repairs.configure   ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
-notify.configure    ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
-patrol.scan         ✗       ✗       ✓       ✗       ✗       ✗       ✗       ✗
-patrol.duty         ✓       ✓       ✓       ✗       ✗       ✗       ✗       ✗
-patrol.manage       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
-patrol.reports      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓
+                    admin   manager guard   janitor teacher repair  canteen viewer  inspector
+admin.view          ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+admin.places        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+admin.import        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+admin.users         ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+admin.campus        ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+photos.view         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+checklists.edit     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+scan.clean          ✓       ✓       ✗       ✓       ✗       ✗       ✗       ✗       ✗
+scan.inspect        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✓
+scan.canteen        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
+scan.use            ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✗       ✗
+scan.report         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+scan.history        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+labels.print        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+labels.layouts      ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+repairs.report      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+repairs.work        ✗       ✗       ✗       ✗       ✗       ✓       ✗       ✗       ✗
+repairs.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+repairs.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+repairs.configure   ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+notify.configure    ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.scan         ✗       ✗       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.duty         ✓       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.manage       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+patrol.reports      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+routines.view       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+routines.manage     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+routines.inspect    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✓
+routines.today      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 '''
 
 
@@ -177,8 +181,8 @@ def test_route_role_matrix(nocsrf_app):
         if role is not None:
             r = login(client, role or 'norole', PASSWORD)
             assert r.status_code == 302
-        # Log-out last, so the rest of the matrix runs signed in.
-        for endpoint, rule, method in sorted(routes(app), key=lambda r: r[0] == 'accounts.logout'):
+        # Signing out last, so the rest of the matrix runs signed in.
+        for endpoint, rule, method in sorted(routes(app), key=lambda r: {'accounts.sign_out_everywhere': 1, 'accounts.logout': 2}.get(r[0], 0)):
             names = set(rule.arguments)
             unknown = names - set(args)
             if unknown:

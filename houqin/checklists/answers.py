@@ -13,10 +13,19 @@ class Answers:
     failed: list = field(default_factory=list)      # items answered "fail" or out of bounds
     hazards: list = field(default_factory=list)     # failed items marked as a safety hazard
     photo_items: list = field(default_factory=list)  # photo questions with a file to store
+    score: float = None                             # points of the passed items, when the checklist is scored
+    max_score: float = None                         # every scored item's points
 
     @property
     def ok(self):
         return not self.errors
+
+    def stored(self):
+        """What a record keeps of the answers: values, hazards and, on a scored checklist, score and max_score."""
+        kept = {'values': self.values, 'hazards': [str(i.id) for i in self.hazards]}
+        if self.max_score is not None:
+            kept['score'], kept['max_score'] = self.score, self.max_score
+        return kept
 
 
 def check_answers(items, form, files):
@@ -69,7 +78,48 @@ def check_answers(items, form, files):
             result.failed.append(item)
             if form.get(f'hazard{item.id}'):
                 result.hazards.append(item)
+    result.score, result.max_score = score(items, result.values)
     return result
+
+
+def score(items, values):
+    """(points scored, points possible) of a checklist's answers; (None, None) when no item carries points.
+
+    A pass/fail item scores its points when passed, a number when inside its OK range, any other item when
+    answered (a photo when one was added is not known here and scores nothing).
+    """
+    scored = [i for i in items if (getattr(i, 'points', 0) or 0) > 0]
+    if not scored:
+        return None, None
+    total = 0.0
+    for item in scored:
+        value = values.get(str(item.id))
+        if value is None:
+            continue
+        if item.item_type == 'pass_fail':
+            earned = value == 'pass'
+        elif item.item_type == 'number':
+            earned = not ((item.min_value is not None and value < item.min_value)
+                          or (item.max_value is not None and value > item.max_value))
+        else:
+            earned = True
+        total += item.points if earned else 0
+    return total, float(sum(i.points for i in scored))
+
+
+def passed(template, record_score):
+    """True when a scored record reaches the template's pass mark (True when it has none, None without a score)."""
+    if record_score is None:
+        return None
+    return template.pass_mark is None or record_score >= template.pass_mark
+
+
+def combined_score(scores, scoring='sum'):
+    """A class's scores over a period added up as the checklist says ('sum' or 'mean'); None without scores."""
+    scores = [s for s in scores if s is not None]
+    if not scores:
+        return None
+    return sum(scores) / len(scores) if scoring == 'mean' else sum(scores)
 
 
 def plausible_range(item):

@@ -23,7 +23,9 @@ def holiday_plan(route):
 
 def campus_holidays(campus_id, around=None, days=60):
     """(first, last) date ranges of the campus's holidays, optionally only those near a date."""
-    query = Holiday.select(Holiday.starts_on, Holiday.ends_on).where(Holiday.campus == campus_id)
+    # The campus calendar also holds make-up working days (kind 'makeup'): those nights are ordinary.
+    query = Holiday.select(Holiday.starts_on, Holiday.ends_on).where((Holiday.campus == campus_id)
+                                                                     & (Holiday.kind == 'holiday'))
     if around is not None:
         margin = datetime.timedelta(days=days)
         query = query.where((Holiday.ends_on >= around - margin) & (Holiday.starts_on <= around + margin))

@@ -86,7 +86,7 @@ def record_checklist(submission_id, tag, target, activity, form, files, *, user,
                 photos=list(record.photos))
     record, created = submit_record(
         submission_id, tag, target, activity=activity, user=user, template=template if filled else None,
-        answers={'values': answers.values, 'hazards': [str(i.id) for i in answers.hazards]} if filled else {},
+        answers=answers.stored() if filled else {},
         outcome='problem' if answers.failed else 'ok', note=note[:1000], client_time=client_time,
         client_address=address, photos=prepared, after=open_order)
     return Outcome(record=record, created=created, order=opened.get('order') or first_order(record))

@@ -1,0 +1,494 @@
+"""Routines over the database: the campus calendar, each routine's targets, and the compliance engine's slots
+with the names, labels and people a page shows. No Flask here; times in and out are naive UTC.
+
+API (the routines pages, the dashboard, the CLI and the notifications use only these):
+
+campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None) -> [SlotView]
+    Every slot of the campus's routines in [start, end) (naive UTC) with its status at `now` (default: the
+    present), ordered by start, routine, target. A slot belongs to the period when its window starts in it, or
+    when it is a whole period (day, week, month, term, by-date, campaign) overlapping it. Filters: one activity,
+    some routine ids, targets at some place ids (an item counts at its place; pass a subtree's ids).
+day_slots(campus, day, now=None, activity=None) -> [SlotView]
+    campus_slots for one campus-local date (what `flask houqin compliance --date` prints).
+slots_for_person(campus, user, role, now=None) -> PersonTasks
+    今日任务: today's slots of the routines whose role is `role` or that name the user — .due (now), .upcoming
+    (later today), .missed, .done (done or late), and .next (the first slots of the next day that has any,
+    within a week, when nothing is left today). .all is today's list.
+campaign_progress(routine, now=None) -> Progress
+    A campaign routine's slots: .total, .done, .late, .missed, .due, .upcoming, .percent, .remaining ([SlotView]
+    still to do), .start and .deadline (naive UTC).
+check_missed(campus, now=None) -> int
+    Queue one notice per routine for slots missed since the last check (each slot once, ever: RoutineNotice),
+    to the routine's people or role holders and the managers; returns how many slots were notified. Called by
+    `flask houqin check-routines`, by the delivery worker (check_all_campuses) and lazily by the dashboard.
+campus_calendar(campus) -> schedule.Calendar;  routine_targets(routine) -> [TargetInfo]
+counts(slots) / on_time_rate(slots) (re-exported from compliance).
+
+SlotView fields: routine (Routine), activity, target_type ('place'|'item'), target_id, target_name,
+target_path ('教学楼 › 一楼 › 101' — for an item, its place's path), place_id (the place, or the item's
+place), token (the active label's token or ''), start, end, late_limit (naive UTC), day (campus-local date),
+whole (a whole period), status ('done'|'late'|'missed'|'due'|'upcoming'), record_id, user_id, user_name,
+done_at, assignees ([display names]), role (the routine's role key or ''); .local_start / .local_end
+(campus-local ISO 'YYYY-MM-DDTHH:MM:SS+08:00').
+
+Records count for a routine when they have its activity and are at its target (Record.place without an item
+for a place, Record.item for an asset); they are read by (campus, activity, created_at), an indexed range, so
+the cost follows the period asked, not the history.
+"""
+import dataclasses
+import datetime
+
+from flask_babel import force_locale, gettext as _
+from peewee import IntegrityError
+
+from houqin import clock
+from houqin.db import database, write_transaction
+from houqin.models import AuditLog, Campus, Holiday, Item, Place, Record, Routine, RoutineNotice, Tag, \
+    Term, User
+from houqin.notify.outbox import enqueue, message_locale, people_with_roles
+from houqin.routines.compliance import Done, Rule, Target, compliance, counts, on_time_rate
+from houqin.routines.schedule import Calendar
+from houqin.vocab import MANAGER_ROLES, ROLE_LABELS
+
+__all__ = ['campus_slots', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed',
+           'check_all_campuses', 'campus_calendar', 'routine_targets', 'counts', 'on_time_rate', 'SlotView',
+           'PersonTasks', 'Progress', 'TargetInfo']
+
+RETIRED_STATUSES = ('scrapped',)  # an asset in these statuses is no longer a target (from when it changed)
+NOTICE_LOOKBACK = datetime.timedelta(days=2)  # after a longer outage, older misses are not told any more
+# How far before a period's start records may still satisfy a slot in it, by schedule type.
+RECORD_LOOKBACK = {'windows': 2, 'times': 2, 'daily': 2, 'weekly': 8, 'every_n_weeks': 8, 'monthly': 32}
+RECORD_LOOKAHEAD = datetime.timedelta(days=16)  # a late record may come up to the next window's start
+
+
+@dataclasses.dataclass
+class TargetInfo:
+    """A routine's target with what pages show of it."""
+    type: str
+    id: int
+    name: str
+    kind: str
+    path: str
+    place_id: int
+    token: str
+    active_from: datetime.datetime
+    retired_at: datetime.datetime = None
+    dates: dict = dataclasses.field(default_factory=dict)
+
+    def engine_target(self):
+        """The target as the compliance engine sees it."""
+        return Target(self.type, self.id, self.active_from, self.retired_at, self.dates)
+
+
+@dataclasses.dataclass
+class SlotView:
+    """A slot with the names, label and people a page or the CLI shows."""
+    routine: Routine
+    activity: str
+    target_type: str
+    target_id: int
+    target_name: str
+    target_path: str
+    place_id: int
+    token: str
+    start: datetime.datetime
+    end: datetime.datetime
+    late_limit: datetime.datetime
+    day: datetime.date
+    whole: bool
+    status: str
+    record_id: int = None
+    user_id: int = None
+    user_name: str = ''
+    done_at: datetime.datetime = None
+    assignees: list = dataclasses.field(default_factory=list)
+    role: str = ''
+    zone: str = clock.DEFAULT_ZONE
+
+    @property
+    def satisfied(self):
+        return self.status in ('done', 'late')
+
+    @property
+    def local_start(self):
+        return clock.to_local(self.start, self.zone).isoformat()
+
+    @property
+    def local_end(self):
+        return clock.to_local(self.end, self.zone).isoformat()
+
+
+@dataclasses.dataclass
+class PersonTasks:
+    """今日任务: a person's slots of today, by what to do about them, and what comes next."""
+    all: list
+    due: list
+    upcoming: list
+    missed: list
+    done: list
+    next: list
+
+
+@dataclasses.dataclass
+class Progress:
+    """A campaign's progress over its targets."""
+    total: int
+    done: int
+    late: int
+    missed: int
+    due: int
+    upcoming: int
+    remaining: list
+    start: datetime.datetime = None
+    deadline: datetime.datetime = None
+
+    @property
+    def percent(self):
+        return round(100 * (self.done + self.late) / self.total) if self.total else 0
+
+
+# The calendar and the targets -----------------------------------------------------------------------------
+
+
+def campus_calendar(campus):
+    """The campus calendar: its terms, holidays and make-up working days."""
+    terms = tuple((t.starts_on, t.ends_on) for t in Term.select(Term.starts_on, Term.ends_on)
+                  .where(Term.campus == campus).order_by(Term.starts_on))
+    holidays, makeups = [], []
+    for h in Holiday.select(Holiday.starts_on, Holiday.ends_on, Holiday.kind, Holiday.counts_as) \
+            .where(Holiday.campus == campus):
+        if h.kind == 'makeup':
+            day = h.starts_on
+            while day <= h.ends_on:
+                makeups.append((day, h.counts_as if h.counts_as is not None else day.weekday()))
+                day += datetime.timedelta(days=1)
+        else:
+            holidays.append((h.starts_on, h.ends_on))
+    return Calendar(terms, tuple(holidays), tuple(makeups))
+
+
+class _CampusTargets:
+    """The campus's places and (by kind) assets, read once per call and shared by its routines."""
+
+    def __init__(self, campus_id):
+        self.campus_id = campus_id
+        self.places = {p.id: p for p in Place.select(Place.id, Place.name, Place.parent, Place.kind,
+                                                     Place.created_at).where(Place.campus == campus_id)}
+        self._children = None
+        self._paths = {}
+        self._items = {}
+        self._tokens = None
+
+    def path(self, place_id):
+        if place_id not in self._paths:
+            chain, node = [], place_id
+            while node is not None and node in self.places and len(chain) < 50:
+                chain.append(self.places[node].name)
+                node = self.places[node].parent_id
+            self._paths[place_id] = ' › '.join(reversed(chain))
+        return self._paths[place_id]
+
+    def below(self, place_id):
+        if self._children is None:
+            self._children = {}
+            for p in self.places.values():
+                self._children.setdefault(p.parent_id, []).append(p.id)
+        found, frontier = {place_id}, [place_id]
+        while frontier:
+            frontier = [c for f in frontier for c in self._children.get(f, ())]
+            found.update(frontier)
+        return found
+
+    def items(self, kind=None, ids=None):
+        key = (kind, tuple(ids) if ids else None)
+        if key not in self._items:
+            query = Item.select(Item.id, Item.name, Item.kind, Item.place, Item.status, Item.created_at,
+                                Item.expires_on, Item.purchased_on).where(Item.campus == self.campus_id)
+            if ids:
+                query = query.where(Item.id.in_(list(ids)))
+            elif kind:
+                query = query.where(Item.kind == kind)
+            self._items[key] = list(query.order_by(Item.id))
+        return self._items[key]
+
+    def token(self, target_type, target_id):
+        if self._tokens is None:
+            self._tokens = {}
+            for t in Tag.select(Tag.token, Tag.place, Tag.item, Tag.id).where(
+                    (Tag.campus == self.campus_id) & (Tag.status == 'active')).order_by(Tag.id):
+                self._tokens[('item', t.item_id) if t.item_id else ('place', t.place_id)] = t.token
+        return self._tokens.get((target_type, target_id), '')
+
+    def targets(self, routine):
+        """The routine's targets: picked ones, or every one of its kind (under its subtree)."""
+        picked = [int(i) for i in routine.targets or ()]
+        within = self.below(routine.subtree_id) if routine.subtree_id else None
+        out = []
+        if routine.target_type == 'item':
+            rows = self.items(ids=picked) if picked else self.items(kind=routine.target_kind or None)
+            retired = retirement_times([i.id for i in rows if i.status in RETIRED_STATUSES])
+            for i in rows:
+                if within is not None and i.place_id not in within:
+                    continue
+                out.append(TargetInfo('item', i.id, i.name, i.kind, self.path(i.place_id), i.place_id,
+                                      self.token('item', i.id), i.created_at, retired.get(i.id),
+                                      {'expires_on': i.expires_on, 'purchased_on': i.purchased_on}))
+        else:
+            ids = picked or [p.id for p in self.places.values()
+                             if not routine.target_kind or p.kind == routine.target_kind]
+            for pid in sorted(ids, key=lambda i: (self.path(i), i)):
+                p = self.places.get(pid)
+                if p is None or (within is not None and pid not in within):
+                    continue
+                out.append(TargetInfo('place', p.id, p.name, p.kind, self.path(p.id), p.id, self.token('place', p.id),
+                                      p.created_at))
+        return out
+
+
+def retirement_times(item_ids):
+    """{item id: when it was retired} for scrapped assets: the last change the audit log holds (else its creation)."""
+    if not item_ids:
+        return {}
+    found = {i.id: i.created_at for i in Item.select(Item.id, Item.created_at).where(Item.id.in_(item_ids))}
+    for row in AuditLog.select(AuditLog.row_id, AuditLog.created_at).where(
+            (AuditLog.entity == 'item') & AuditLog.row_id.in_(item_ids) & (AuditLog.action == 'update')):
+        found[row.row_id] = max(found[row.row_id], row.created_at)
+    return found
+
+
+def routine_targets(routine):
+    """The targets one routine covers, with names, paths and label tokens."""
+    return _CampusTargets(routine.campus_id).targets(routine)
+
+
+def rule_of(routine):
+    """A stored routine as the engine's Rule."""
+    return Rule(routine.id, routine.activity, routine.target_type, routine.schedule or {'type': 'daily'},
+                routine.calendar, routine.created_at, routine.retired_at)
+
+
+# Slots ----------------------------------------------------------------------------------------------------
+
+
+def campus_routines(campus, start, end, activity=None, routine_ids=None):
+    """The routines that may have slots in [start, end): active ones, and retired ones retired after start."""
+    query = Routine.select().where((Routine.campus == campus) & (Routine.created_at < end)
+                                   & ((Routine.active & Routine.retired_at.is_null()) | (Routine.retired_at > start)))
+    if activity:
+        query = query.where(Routine.activity == activity)
+    if routine_ids is not None:
+        query = query.where(Routine.id.in_(list(routine_ids) or [0]))
+    return list(query.order_by(Routine.name, Routine.id))
+
+
+def record_range(routines, cal, start, end, now):
+    """(from, until) of the records that may satisfy the routines' slots in [start, end)."""
+    earliest = start - datetime.timedelta(days=2)
+    for routine in routines:
+        spec = routine.schedule or {}
+        kind = spec.get('type')
+        if kind in RECORD_LOOKBACK:
+            earliest = min(earliest, start - datetime.timedelta(days=RECORD_LOOKBACK[kind]))
+        elif kind == 'term':
+            earliest = min([earliest] + [datetime.datetime.combine(a, datetime.time()) - datetime.timedelta(days=1)
+                                         for a, b in cal.terms if b >= (start - datetime.timedelta(days=1)).date()])
+        elif kind == 'by_date':
+            earliest = min(earliest, start - datetime.timedelta(days=int(spec.get('days_before', 0)) + 2))
+        elif kind == 'campaign':
+            earliest = min(earliest, start - datetime.timedelta(days=400))
+    return earliest, min(now, end + RECORD_LOOKAHEAD)
+
+
+def read_records(campus_id, activities, since, until):
+    """The records of the activities on the campus in [since, until], as the engine's Done rows."""
+    if not activities:
+        return []
+    rows = (Record.select(Record.id, Record.place, Record.item, Record.activity, Record.created_at, Record.user)
+            .where((Record.campus == campus_id) & Record.activity.in_(sorted(activities))
+                   & (Record.created_at >= since) & (Record.created_at <= until)).tuples())
+    return [Done(rid, 'item' if item_id else 'place', item_id or place_id, activity, at, user_id)
+            for rid, place_id, item_id, activity, at, user_id in rows]
+
+
+def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None):
+    """Every slot of the campus's routines in [start, end) with its status at `now` (see the module's API)."""
+    now = now or clock.utcnow()
+    campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
+    zone = clock.zone_name(campus)
+    routines = campus_routines(campus.id, start, end, activity, routine_ids)
+    if not routines:
+        return []
+    cal = campus_calendar(campus.id)
+    known = _CampusTargets(campus.id)
+    wanted = set(place_ids) if place_ids is not None else None
+    targets, infos = {}, {}
+    for routine in routines:
+        found = [t for t in known.targets(routine) if wanted is None or t.place_id in wanted]
+        targets[routine.id] = [t.engine_target() for t in found]
+        infos.update({(routine.target_type, t.id): t for t in found})
+    since, until = record_range(routines, cal, start, end, now)
+    records = read_records(campus.id, {r.activity for r in routines}, since, until)
+    slots = compliance([rule_of(r) for r in routines], targets, cal, records, start, end, now, zone)
+    return describe(slots, {r.id: r for r in routines}, infos, zone)
+
+
+def describe(slots, routines, infos, zone):
+    """The engine's slots with names, labels and people."""
+    user_ids = {s.user_id for s in slots if s.user_id}
+    for routine in routines.values():
+        user_ids.update(int(u) for u in routine.people or ())
+    names = {u.id: u.name for u in User.select(User.id, User.username, User.display_name)
+             .where(User.id.in_(sorted(user_ids) or [0]))}
+    out = []
+    for s in slots:
+        routine, info = routines[s.routine_id], infos[(s.target_type, s.target_id)]
+        assignees = [names[int(u)] for u in routine.people or () if int(u) in names]
+        out.append(SlotView(routine, routine.activity, s.target_type, s.target_id, info.name, info.path,
+                            info.place_id, info.token, s.start, s.end, s.late_limit, s.day, s.whole, s.status,
+                            s.record_id, s.user_id, names.get(s.user_id, ''), s.done_at, assignees, routine.role,
+                            zone))
+    return out
+
+
+def day_slots(campus, day, now=None, activity=None):
+    """The slots of one campus-local day (windows starting that day, and whole periods overlapping it)."""
+    campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
+    start, end = clock.day_bounds(day, clock.zone_name(campus))
+    return campus_slots(campus, start, end, now=now, activity=activity)
+
+
+def person_routine_ids(campus, user, role):
+    """The ids of the campus's active routines whose role is `role` or that name the user."""
+    out = []
+    for routine in Routine.select(Routine.id, Routine.role, Routine.people).where(
+            (Routine.campus == campus) & Routine.active & Routine.retired_at.is_null()):
+        if (role and routine.role == role) or user.id in [int(u) for u in routine.people or ()]:
+            out.append(routine.id)
+    return out
+
+
+def slots_for_person(campus, user, role, now=None):
+    """今日任务: the person's slots today by what to do about them, and the next day's when none is left."""
+    now = now or clock.utcnow()
+    campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
+    zone = clock.zone_name(campus)
+    ids = person_routine_ids(campus.id, user, role)
+    if not ids:
+        return PersonTasks([], [], [], [], [], [])
+    today = clock.today(zone, now)
+    start, end = clock.day_bounds(today, zone)
+    slots = campus_slots(campus, start, end, now=now, routine_ids=ids)
+    upcoming = [s for s in slots if s.status == 'upcoming']
+    due = [s for s in slots if s.status == 'due']
+    following = []
+    if not upcoming and not due:
+        for ahead in range(1, 8):
+            day_start, day_end = clock.day_bounds(today + datetime.timedelta(days=ahead), zone)
+            following = [s for s in campus_slots(campus, day_start, day_end, now=now, routine_ids=ids)
+                         if s.status in ('upcoming', 'due')]
+            if following:
+                break
+    return PersonTasks(slots, sorted(due, key=lambda s: (s.end, s.start)), upcoming,
+                       [s for s in slots if s.status == 'missed'], [s for s in slots if s.satisfied],
+                       following)
+
+
+def campaign_progress(routine, now=None):
+    """A campaign's slots counted: how many targets are done, late, missed, due, upcoming, and what remains."""
+    now = now or clock.utcnow()
+    spec = routine.schedule or {}
+    campus = Campus.get_by_id(routine.campus_id)
+    zone = clock.zone_name(campus)
+    if spec.get('type') != 'campaign':
+        return Progress(0, 0, 0, 0, 0, 0, [])
+    start = clock.to_utc(datetime.datetime.fromisoformat(spec['start']), zone)
+    deadline = clock.to_utc(datetime.datetime.fromisoformat(spec['deadline']), zone)
+    slots = campus_slots(campus, start, deadline, now=now, routine_ids=[routine.id])
+    c = counts(slots)
+    remaining = [s for s in slots if s.status in ('due', 'upcoming', 'missed')]
+    return Progress(len(slots), c['done'], c['late'], c['missed'], c['due'], c['upcoming'], remaining, start,
+                    deadline)
+
+
+# Missed slots: told once each ----------------------------------------------------------------------------
+
+
+def check_missed(campus, now=None):
+    """Notify the slots missed since the last check, each once ever; returns how many slots were notified."""
+    now = now or clock.utcnow()
+    campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
+    since = now - NOTICE_LOOKBACK
+    slots = [s for s in campus_slots(campus, since - datetime.timedelta(days=1), now, now=now)
+             if s.status == 'missed' and s.end >= since]
+    if not slots:
+        return 0
+    told = {(n.routine_id, n.target_type, n.target_id, n.window_start) for n in RoutineNotice.select().where(
+        RoutineNotice.routine.in_(sorted({s.routine.id for s in slots}))
+        & (RoutineNotice.window_start >= min(s.start for s in slots)))}
+    fresh = [s for s in slots if (s.routine.id, s.target_type, s.target_id, s.start) not in told]
+    by_routine = {}
+    for slot in fresh:
+        by_routine.setdefault(slot.routine.id, []).append(slot)
+    notified = 0
+    for routine_slots in by_routine.values():
+        notified += notify_routine(campus, routine_slots, now)
+    return notified
+
+
+def notify_routine(campus, slots, now):
+    """Claim the routine's missed slots (one RoutineNotice each) and queue one notice for those claimed."""
+    routine = slots[0].routine
+    with write_transaction():
+        claimed = []
+        for slot in slots:
+            try:
+                with database.atomic():
+                    RoutineNotice.create(routine=routine.id, target_type=slot.target_type, target_id=slot.target_id,
+                                         window_start=slot.start, created_at=now)
+                claimed.append(slot)
+            except IntegrityError:
+                continue  # another checker told this one
+        if claimed:
+            people = list(User.select().where(User.id.in_([int(u) for u in routine.people or ()] or [0])
+                                              & User.active))
+            roles = set(MANAGER_ROLES) | ({routine.role} if routine.role and not people else set())
+            subject, body = compose_missed(routine, claimed, clock.zone_name(campus))
+            enqueue(campus.id, 'routine', subject, body, roles=roles, people=people,
+                    link=f'/routines/{routine.id}/')
+    return len(claimed)
+
+
+def compose_missed(routine, slots, zone):
+    """(subject, text) about a routine's missed slots, in the site's default language."""
+    with force_locale(message_locale()):
+        subject = _('[Routine] %(n)d missed: %(routine)s', n=len(slots), routine=routine.name)
+        lines = [subject]
+        for slot in slots[:30]:
+            window = (f'{clock.to_local(slot.start, zone):%m-%d}' if slot.whole else
+                      f'{clock.to_local(slot.start, zone):%m-%d %H:%M}–{clock.to_local(slot.end, zone):%H:%M}')
+            lines.append(f'{slot.target_path or slot.target_name}  {window}')
+        if len(slots) > 30:
+            lines.append(_('… and %(n)d more.', n=len(slots) - 30))
+    return subject, '\n'.join(lines)
+
+
+def check_all_campuses(now=None):
+    """check_missed on every campus that has active routines (the delivery worker's scheduled check)."""
+    now = now or clock.utcnow()
+    total = 0
+    campus_ids = sorted({r.campus_id for r in Routine.select(Routine.campus).where(
+        Routine.active & Routine.retired_at.is_null())})
+    for campus_id in campus_ids:
+        total += check_missed(Campus.get_by_id(campus_id), now)
+    return total
+
+
+def role_name(role):
+    """The readable name of a routine's role, or ''."""
+    return str(ROLE_LABELS.get(role, role)) if role else ''
+
+
+def members_of(campus, role):
+    """Active users holding the role on the campus (for showing a routine's assignees)."""
+    return people_with_roles(campus, [role]) if role else []
+
