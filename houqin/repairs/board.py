@@ -1,7 +1,5 @@
 """The logistics head's repair pages: the board with filters and bulk assign, the ledger and counts, settings."""
-import csv
 import datetime
-import io
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -11,6 +9,7 @@ from peewee import JOIN
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
 from houqin.db import database, write_transaction
+from houqin.exports import csv_text
 from houqin.models import Membership, Place, RepairCategory, RepairSettings, User, WorkOrder
 from houqin.permissions import requires
 from houqin.places.tree import descendant_ids, place_paths
@@ -153,22 +152,18 @@ def ledger_csv():
     orders = stats.orders_between(g.campus, start, end)
     paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
     finished = stats.first_finish_times(orders)
-    out = io.StringIO()
-    out.write('\ufeff')
-    writer = csv.writer(out)
-    writer.writerow([_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
-                     _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
-                     _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')])
-    for o in orders:
-        writer.writerow([o.number, local_time(o.created_at), paths.get(o.place_id, ''), o.title,
-                         CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
-                         _('yes') if o.hazard else '', ORDER_STATUS_LABELS.get(o.status, o.status),
-                         o.reporter.name if o.reporter_id else o.reporter_name,
-                         o.assignee.name if o.assignee_id else '', local_time(o.due_at), local_time(finished.get(o.id)),
-                         local_time(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
-                         o.compensation if o.compensation is not None else ''])
+    header = [_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
+              _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
+              _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')]
+    rows = ([o.number, local_time(o.created_at), paths.get(o.place_id, ''), o.title,
+             CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
+             _('yes') if o.hazard else '', ORDER_STATUS_LABELS.get(o.status, o.status),
+             o.reporter.name if o.reporter_id else o.reporter_name,
+             o.assignee.name if o.assignee_id else '', local_time(o.due_at), local_time(finished.get(o.id)),
+             local_time(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
+             o.compensation if o.compensation is not None else ''] for o in orders)
     name = f'repairs-{start.isoformat()}-{end.isoformat()}.csv'
-    return Response(out.getvalue(), mimetype='text/csv; charset=utf-8',
+    return Response(csv_text(header, rows), mimetype='text/csv; charset=utf-8',
                     headers={'Content-Disposition': f'attachment; filename="{name}"'})
 
 
