@@ -153,8 +153,12 @@ class User(BaseModel):
     def is_active(self):
         return self.active
 
+    # The server-side session (UserSession.key) this object was loaded or signed in with, if any.
+    login_session_key = None
+
     def get_id(self):
-        return self.session_token
+        """flask-login's id: the account's session token and this log-in's key (see accounts/sessions.py)."""
+        return f'{self.session_token}.{self.login_session_key or ""}'
 
     def set_password(self, password):
         """Hash and keep a new password; ends the user's other sessions."""
@@ -180,14 +184,6 @@ class Membership(BaseModel):
 
     class Meta:
         indexes = ((('user', 'campus'), True),)
-
-
-class LoginFailure(BaseModel):
-    """A failed log-in, kept so every worker throttles alike."""
-    id = AutoField()
-    username = CharField(max_length=50, index=True)
-    address = CharField(max_length=64, index=True)
-    created_at = DateTimeField(default=utcnow, index=True)
 
 
 class ChecklistTemplate(BaseModel):
@@ -468,7 +464,7 @@ class NotificationChannel(BaseModel):
     updated_at = DateTimeField(default=utcnow)
 
 
-MODELS = [Campus, Place, Item, Tag, User, Membership, LoginFailure, ChecklistTemplate, ChecklistItem,
+MODELS = [Campus, Place, Item, Tag, User, Membership, ChecklistTemplate, ChecklistItem,
           Record, WorkOrder, WorkOrderEvent, Photo, Route, RouteStop, PatrolRun, Outbox,
           AuditLog, LabelLayout, RepairCategory, RepairSettings, WorkOrderCounter, NotificationChannel]
 
@@ -527,6 +523,36 @@ class DutyLog(BaseModel):
 
 MODELS.extend([Holiday, PatrolScan, DutyLog])
 __all__ += ['Holiday', 'PatrolScan', 'DutyLog']
+
+
+# Log-in (houqin/accounts/): throttling per username and client address, server-side sessions.
+
+class LoginThrottle(BaseModel):
+    """Failed log-ins of one username from one client address, and when its next try may come."""
+    id = AutoField()
+    username = CharField(max_length=50)
+    address = CharField(max_length=64)
+    failures = IntegerField(default=0)  # tries counted as failed (a try counts before its password is checked)
+    next_try_at = DateTimeField(default=utcnow)
+    last_try_at = DateTimeField(default=utcnow, index=True)
+
+    class Meta:
+        indexes = ((('username', 'address'), True),)
+
+
+class UserSession(BaseModel):
+    """One log-in of one browser; log-out deletes it, which ends its session and remember-me cookies."""
+    id = AutoField()
+    user = ForeignKeyField(User, backref='login_sessions', on_delete='CASCADE')
+    key = CharField(max_length=64, unique=True)
+    address = CharField(max_length=64, default='')
+    agent = CharField(max_length=200, default='')
+    created_at = DateTimeField(default=utcnow)
+    expires_at = DateTimeField(index=True)
+
+
+MODELS.extend([LoginThrottle, UserSession])
+__all__ += ['LoginThrottle', 'UserSession']
 
 
 # Routines and the campus calendar (houqin/routines/): what is due where, by whom and when.

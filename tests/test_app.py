@@ -166,10 +166,10 @@ def test_development_start_keeps_a_generated_secret(tmp_path, monkeypatch):
 
 def test_settings_come_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv('HOUQIN_BASE_URL', 'https://hq.example.edu.cn/')
-    monkeypatch.setenv('HOUQIN_LOGIN_MAX_FAILURES_PER_USER', '9')
+    monkeypatch.setenv('HOUQIN_LOGIN_FREE_FAILURES', '9')
     app = create_app({'DATABASE_URL': 'sqlite:///' + str(tmp_path / 'a.sqlite3'), 'SECRET_KEY': 'x'})
     assert app.config['BASE_URL'] == 'https://hq.example.edu.cn'
-    assert app.config['LOGIN_MAX_FAILURES_PER_USER'] == 9
+    assert app.config['LOGIN_FREE_FAILURES'] == 9
     assert app.config['SESSION_COOKIE_SECURE'] is True
 
 

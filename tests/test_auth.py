@@ -1,10 +1,12 @@
 """Log-in, remember-me, sessions that end, throttling shared by every worker."""
+import datetime
 import http.cookiejar
 import os
 import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -12,8 +14,9 @@ import urllib.request
 import pytest
 from helpers import PASSWORD, csrf_token, login
 
+from houqin.clock import utcnow
 from houqin.db import database
-from houqin.models import LoginFailure, User
+from houqin.models import LoginThrottle, User, UserSession
 
 
 def test_login_redirects_home_and_logout_ends_session(client, school):
@@ -23,6 +26,73 @@ def test_login_redirects_home_and_logout_ends_session(client, school):
     token = csrf_token(client, '/admin/')
     assert client.post('/logout', data={'csrf_token': token}).status_code == 302
     assert client.get('/admin/').headers['Location'].startswith('/login?next=')
+
+
+def copy_cookies(source, target, names=('session', 'remember_token')):
+    """Put these cookies of one test client into another, as a thief who copied them would."""
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def test_logout_ends_a_copied_session_cookie_and_remember_cookie(app, client, school):
+    login(client, 'manager', remember=True)
+    thief, thief_remember_only = app.test_client(), app.test_client()
+    copy_cookies(client, thief)
+    copy_cookies(client, thief_remember_only, names=('remember_token',))
+    assert thief.get('/account').status_code == 200
+    assert thief_remember_only.get('/account').status_code == 200
+    assert client.post('/logout', data={'csrf_token': csrf_token(client, '/account')}).status_code == 302
+    for copy in (thief, thief_remember_only):
+        assert copy.get('/account').headers['Location'].startswith('/login?next=')
+    with database.connection_context():
+        assert UserSession.select().count() == 0
+
+
+def test_logout_on_one_phone_leaves_the_others_signed_in(app, school):
+    phone, computer = app.test_client(), app.test_client()
+    login(phone, 'janitor')
+    login(computer, 'janitor')
+    phone.post('/logout', data={'csrf_token': csrf_token(phone, '/account')})
+    assert phone.get('/account').status_code == 302
+    assert computer.get('/account').status_code == 200
+
+
+def test_sign_out_everywhere_from_the_account_page_ends_every_login(app, school):
+    phone, computer, copied = app.test_client(), app.test_client(), app.test_client()
+    login(phone, 'guard')
+    login(computer, 'guard')
+    copy_cookies(computer, copied, names=('remember_token',))
+    page = phone.get('/account').get_data(as_text=True)
+    assert '在所有设备上退出' in page and '以你的身份登录的手机和电脑：2' in page
+    response = phone.post('/account/sign-out-everywhere', data={'csrf_token': csrf_token(phone, '/account')})
+    assert response.headers['Location'] == '/login'
+    for browser in (phone, computer, copied):
+        assert browser.get('/account').headers['Location'].startswith('/login?next=')
+    with database.connection_context():
+        assert UserSession.select().count() == 0
+    assert login(app.test_client(), 'guard').status_code == 302
+
+
+def test_a_session_ends_after_30_days_on_the_server_too(app, client, school):
+    login(client, 'viewer')
+    with database.connection_context():
+        UserSession.update(expires_at=utcnow() - datetime.timedelta(seconds=1)).execute()
+    assert client.get('/account').headers['Location'].startswith('/login?next=')
+
+
+def test_a_changed_password_keeps_this_browser_and_ends_the_others(app, school):
+    mine, other = app.test_client(), app.test_client()
+    login(mine, 'teacher')
+    login(other, 'teacher')
+    token = csrf_token(mine, '/account')
+    assert mine.post('/account', data={'csrf_token': token, 'pw-current': PASSWORD, 'pw-new': 'abcdefgh9',
+                                       'pw-confirm': 'abcdefgh9'}).status_code == 302
+    assert mine.get('/account').status_code == 200
+    assert other.get('/account').status_code == 302
+    with database.connection_context():
+        assert UserSession.select().count() == 1
 
 
 def test_wrong_password_keeps_username_and_says_so_in_chinese(client, school):
@@ -107,35 +177,89 @@ def test_user_changes_own_password(client, school):
         assert User.get(User.username == 'janitor').check_password('abcdefgh9')
 
 
-def test_throttle_per_username(app, client, school):
-    limit = app.config['LOGIN_MAX_FAILURES_PER_USER']
-    for _ in range(limit):
-        token = csrf_token(client, '/login')
-        client.post('/login', data={'csrf_token': token, 'username': 'admin', 'password': 'bad'})
-    response = login(client, 'admin')  # the right password, but paused
-    assert response.status_code == 200
-    assert '登录失败次数过多' in response.get_data(as_text=True)
-    # Another account from the same address is not affected (the address limit is higher).
-    assert login(app.test_client(), 'guard').status_code == 302
+def try_password(client, username, password, address='127.0.0.1'):
+    """One log-in through the form from a client address; returns the page's text (or the redirect)."""
+    token = csrf_token(client, '/login')
+    response = client.post('/login', data={'csrf_token': token, 'username': username, 'password': password},
+                           environ_base={'REMOTE_ADDR': address})
+    return response.headers['Location'] if response.status_code == 302 else response.get_data(as_text=True)
 
 
-def test_throttle_per_address(app, school):
-    app.config['LOGIN_MAX_FAILURES_PER_ADDRESS'] = 4
-    client = app.test_client()
-    for i in range(4):
-        token = csrf_token(client, '/login')
-        client.post('/login', data={'csrf_token': token, 'username': f'ghost{i}', 'password': 'bad'})
-    response = login(client, 'guard')
-    assert '登录失败次数过多' in response.get_data(as_text=True)
+PAUSED = '登录失败次数过多'
 
 
-def test_successful_login_clears_the_username_failures(app, client, school):
-    for _ in range(2):
-        token = csrf_token(client, '/login')
-        client.post('/login', data={'csrf_token': token, 'username': 'viewer', 'password': 'bad'})
-    assert login(client, 'viewer').status_code == 302
+def test_waits_grow_per_username_and_address_and_a_success_clears_them(app, client, school):
+    free = app.config['LOGIN_FREE_FAILURES']
+    for _ in range(free):
+        assert '用户名或密码错误' in try_password(client, 'admin', 'bad', '198.51.100.1')
+    # The right password now waits a second: the sixth try from here is slowed down, not checked.
+    refused = try_password(client, 'admin', PASSWORD, '198.51.100.1')
+    assert PAUSED in refused and '请 1 秒后再试' in refused
+    with app.app_context(), database.connection_context():
+        from houqin.accounts.throttle import claim_try
+        row = LoginThrottle.get(LoginThrottle.username == 'admin')
+        assert (row.address, row.failures) == ('198.51.100.1', free)
+        start = row.next_try_at
+        waits = []
+        for step in range(5):  # each further failure doubles the wait: 2, 4, 8, 16, 32 s
+            now = LoginThrottle.get_by_id(row.id).next_try_at
+            assert claim_try('admin', '198.51.100.1', now - datetime.timedelta(seconds=0.5)) == 1
+            assert claim_try('admin', '198.51.100.1', now) == 0
+            waits.append(claim_try('admin', '198.51.100.1', now))
+        assert waits == [2, 4, 8, 16, 32] and start < now
+        LoginThrottle.update(next_try_at=utcnow()).execute()
+    assert try_password(client, 'admin', PASSWORD, '198.51.100.1') == '/'
     with database.connection_context():
-        assert LoginFailure.select().where(LoginFailure.username == 'viewer').count() == 0
+        assert LoginThrottle.select().count() == 0
+
+
+def test_the_wait_is_capped_and_forgotten_after_a_quiet_window(app, school):
+    with app.app_context(), database.connection_context():
+        from houqin.accounts.throttle import claim_try, wait_after
+        assert [wait_after(n, 5, 900) for n in (0, 4, 5, 6, 9, 14, 15, 60)] == [0, 0, 1, 2, 16, 512, 900, 900]
+        now = utcnow()
+        for _ in range(5):
+            assert claim_try('guard', '10.0.0.9', now) == 0
+        assert claim_try('guard', '10.0.0.9', now) == 1
+        later = now + datetime.timedelta(seconds=1, minutes=app.config['LOGIN_WINDOW_MINUTES'], milliseconds=1)
+        assert claim_try('guard', '10.0.0.9', later) == 0
+        assert LoginThrottle.get().failures == 1  # forgotten: counting starts again
+
+
+def test_failures_from_one_address_never_lock_out_the_owner_elsewhere(client, school):
+    """An attacker who knows a username, even one behind the school's NAT, slows only their own pair down."""
+    for _ in range(12):
+        try_password(client, 'teacher', 'guess', '203.0.113.66')
+    assert PAUSED in try_password(client, 'teacher', PASSWORD, '203.0.113.66')
+    other = client.application.test_client()
+    assert try_password(other, 'teacher', PASSWORD, '203.0.113.7') == '/'
+
+
+def test_failures_from_one_address_do_not_slow_other_accounts_from_it(client, school):
+    """One school NAT is every phone: 40 failures on other names from it leave a colleague's log-in alone."""
+    for i in range(40):
+        try_password(client, f'ghost{i % 8}', 'bad', '203.0.113.66')
+    assert try_password(client.application.test_client(), 'guard', PASSWORD, '203.0.113.66') == '/'
+
+
+def test_simultaneous_tries_get_no_more_checks_than_allowed(app, school):
+    """48 tries of one pair at the same moment: exactly LOGIN_FREE_FAILURES of them are let through."""
+    from houqin.accounts.throttle import claim_try
+    now, results, start = utcnow(), [], threading.Barrier(48)
+
+    def attempt():
+        start.wait(timeout=30)
+        with app.app_context(), database.connection_context():  # PostgreSQL's pool lends 20 at a time
+            results.append(claim_try('manager', '198.51.100.23', now))
+    threads = [threading.Thread(target=attempt) for _ in range(48)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert len(results) == 48
+    assert results.count(0) == app.config['LOGIN_FREE_FAILURES']
+    with database.connection_context():
+        assert LoginThrottle.get().failures == app.config['LOGIN_FREE_FAILURES']
 
 
 def free_port():
@@ -165,28 +289,47 @@ class Browser:
         self.base = base
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
-    def login(self, username, password):
+    def form(self):
+        """The log-in page's CSRF token."""
         html = self.opener.open(self.base + '/login').read().decode()
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    def post_login(self, token, username, password):
         data = urllib.parse.urlencode({'csrf_token': token, 'username': username, 'password': password}).encode()
         return self.opener.open(self.base + '/login', data=data).read().decode()
+
+    def login(self, username, password):
+        return self.post_login(self.form(), username, password)
 
 
 @pytest.mark.slow
 def test_throttling_is_shared_by_two_app_instances(database_url, tmp_path, app, school):
-    """Failures counted by one server process pause log-ins on another sharing the database."""
+    """48 simultaneous wrong tries spread over two server processes sharing the database get exactly
+    LOGIN_FREE_FAILURES password checks; then both refuse the right password from that address for now."""
     env = dict(os.environ, HOUQIN_DATABASE_URL=database_url, HOUQIN_SECRET_KEY='shared-secret',
-               HOUQIN_INSTANCE_PATH=str(tmp_path / 'inst'), HOUQIN_LOGIN_MAX_FAILURES_PER_USER='4')
+               HOUQIN_INSTANCE_PATH=str(tmp_path / 'inst'), HOUQIN_LOGIN_FREE_FAILURES='4')
     ports = free_port(), free_port()
     servers = [start_gunicorn(env, port) for port in ports]
     try:
+        browsers = [Browser(f'http://127.0.0.1:{ports[i % 2]}') for i in range(48)]
+        forms = [b.form() for b in browsers]
+        start, pages = threading.Barrier(48), []
+
+        def attempt(browser, token):
+            start.wait(timeout=30)
+            pages.append(browser.post_login(token, 'manager', 'wrong'))
+        threads = [threading.Thread(target=attempt, args=pair) for pair in zip(browsers, forms)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+        assert len(pages) == 48
+        assert sum('用户名或密码错误' in page for page in pages) == 4
+        assert sum('登录失败次数过多' in page for page in pages) == 44
         first, second = (Browser(f'http://127.0.0.1:{p}') for p in ports)
-        for i in range(4):
-            (first if i % 2 else second).login('manager', 'wrong')
-        # Both instances now refuse even the right password.
         assert '登录失败次数过多' in first.login('manager', PASSWORD)
         assert '登录失败次数过多' in second.login('manager', PASSWORD)
-        # A different account is still fine on either.
+        # A different account from the same address is fine on either.
         assert '登录失败次数过多' not in Browser(f'http://127.0.0.1:{ports[1]}').login('guard', PASSWORD)
     finally:
         for s in servers:

@@ -1,20 +1,27 @@
 """Log-in, log-out, the account page and the interface language."""
-import datetime
-
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from houqin.accounts.throttle import login_pause_minutes
-from houqin.models import LoginFailure, User
+from houqin.accounts.sessions import end_all_sessions, end_session, open_sessions, start_session
+from houqin.accounts.throttle import claim_try, clear_tries
+from houqin.models import User
 from houqin.permissions import PUBLIC, SIGNED_IN, requires
 from houqin.vocab import LANGUAGE_LABELS, select_choices
 from houqin.web import client_address, safe_next
 
 bp = Blueprint('accounts', __name__)
+
+
+def wait_message(seconds):
+    """The log-in page's message for a try that must wait, in seconds or whole minutes."""
+    if seconds < 120:
+        return _('Too many failed log-ins. Please wait %(seconds)d seconds and try again.', seconds=seconds)
+    return _('Too many failed log-ins. Please wait %(minutes)d minutes and try again.', minutes=(seconds + 59) // 60)
+
 
 class LoginForm(FlaskForm):
     username = StringField(_l('Username'), validators=[DataRequired(_l('Please enter your username.')),
@@ -26,28 +33,24 @@ class LoginForm(FlaskForm):
 @bp.route('/login', methods=['GET', 'POST'])
 @requires(PUBLIC)
 def login():
-    """Sign in; throttled per username and per client address across all workers."""
+    """Sign in; repeated failures of one username from one address wait longer and longer (every worker alike)."""
     form = LoginForm()
     next_url = safe_next(request.values.get('next'))
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         address = client_address()
-        pause = login_pause_minutes(username, address)
-        if pause:
-            form.password.errors.append(
-                _('Too many failed log-ins. Please wait %(minutes)d minutes and try again.', minutes=pause))
+        wait = claim_try(username, address)
+        if wait:
+            form.password.errors.append(wait_message(wait))
         else:
             user = User.get_or_none(User.username == username)
             if user is None or not user.check_password(form.password.data):
-                LoginFailure.create(username=username, address=address)
                 form.password.errors.append(_('Wrong username or password.'))
             elif not user.active:
                 form.password.errors.append(_('This account has been deactivated. Ask the administrator.'))
             else:
-                LoginFailure.delete().where(LoginFailure.username == username).execute()
-                login_user(user, remember=form.remember.data,
-                           duration=datetime.timedelta(days=30))
-                session.permanent = True
+                clear_tries(username, address)
+                start_session(user, remember=form.remember.data)
                 return redirect(next_url or url_for('home.index'))
     return render_template('accounts/login.html', form=form, next_url=next_url)
 
@@ -55,8 +58,8 @@ def login():
 @bp.route('/logout', methods=['POST'])
 @requires(PUBLIC)
 def logout():
-    """Sign out of this browser."""
-    logout_user()
+    """Sign out of this browser and end this log-in on the server."""
+    end_session()
     session.pop('campus_id', None)
     flash(_('You have logged out.'), 'info')
     return redirect(url_for('accounts.login'))
@@ -97,12 +100,28 @@ def account():
         if not current_user.check_password(password.current.data):
             password.current.errors.append(_('The current password is wrong.'))
         else:
-            current_user.set_password(password.new.data)
-            current_user.save()
-            login_user(current_user._get_current_object(), remember=True, duration=datetime.timedelta(days=30))
+            user = current_user._get_current_object()
+            end_session()
+            user.set_password(password.new.data)
+            user.save()
+            end_all_sessions(user)
+            start_session(user, remember=True)
             flash(_('Your password was changed. Other phones signed in as you have been signed out.'), 'success')
             return redirect(url_for('accounts.account'))
-    return render_template('accounts/account.html', prefs=prefs, password=password)
+    return render_template('accounts/account.html', prefs=prefs, password=password,
+                           sessions=open_sessions(current_user))
+
+
+@bp.route('/account/sign-out-everywhere', methods=['POST'])
+@requires(SIGNED_IN)
+def sign_out_everywhere():
+    """End every log-in of this person, this browser's included."""
+    user = current_user._get_current_object()
+    end_all_sessions(user)
+    end_session()
+    session.pop('campus_id', None)
+    flash(_('You have been signed out on every phone and computer.'), 'info')
+    return redirect(url_for('accounts.login'))
 
 
 @bp.route('/language', methods=['POST'])
