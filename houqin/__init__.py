@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from houqin import config as cfg, db, templating
+from houqin import config as cfg, db, templating, web
 from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
@@ -48,6 +48,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_path=instance_path, template_folder=os.path.join(cfg.ASSETS_ROOT, 'templates'),
                 static_folder=os.path.join(cfg.ASSETS_ROOT, 'static'))
     load_config(app, test_config)
+    app.url_map.converters['int'] = web.BoundedIntConverter  # before any route is added
     db.init_database(app.config['DATABASE_URL'])
 
     login_manager.init_app(app)
@@ -119,6 +120,8 @@ def select_timezone():
 
 def register_request_hooks(app):
     """Connect per request, refuse to serve behind-schema databases, set security headers."""
+    app.before_request(web.refuse_control_characters)  # first: no view or query sees a NUL
+
     @app.before_request
     def before_request():
         """Connect, refuse a schema behind its migrations, load the campus and role."""

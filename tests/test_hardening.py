@@ -13,6 +13,8 @@ from test_patrol_helpers import around_now, make_route
 from houqin.clock import utcnow
 from houqin.exports import safe_cell
 from houqin.models import PatrolRun, PatrolScan, Place, Record, RouteStop, Tag, WorkOrder
+from houqin.scan.records import parse_client_time
+from houqin.web import MAX_ID, int_or_none
 
 # The namespace and key shapes the patrol checkpoint used for its record ids before issue 10: anyone who knows
 # them (they were in the source) could compute a guard's next id.
@@ -112,3 +114,108 @@ def test_ledger_csv_cells_never_run_as_formulas(app, school, as_role):
     ('一楼 = 二楼', '一楼 = 二楼'), ('', ''), (-5, -5), (None, None), ("'=x", "'=x")])
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
+
+
+# Finding 10: bad input is a 4xx with a message, never a 500 -------------------------------------------------------
+
+HUGE = str(2 ** 64)
+
+
+@pytest.mark.parametrize('path, expected', [
+    (f'/repairs/{HUGE}', 404), (f'/photos/{HUGE}', 404), (f'/admin/places/{HUGE}', 404), ('/repairs/0', 404),
+    (f'/admin/places?parent={HUGE}', 404), (f'/admin/items?place={HUGE}', 404), ('/admin/places?parent=²', 404),
+    (f'/repairs/board?assignee={HUGE}', 200), ('/repairs/board?assignee=²', 200), ('/repairs/board?page=²', 200),
+    (f'/repairs/board?building={HUGE}&page={HUGE}', 200), ('/admin/labels/page.css?layout=custom-²', 200),
+    (f'/admin/labels/page.css?layout=custom-{HUGE}', 200), ('/patrol/reports/?night=0001-01-01', 400),
+    ('/patrol/reports/?night=9999-12-31', 400), ('/repairs/ledger?from=0001-01-01', 400),
+    ('/patrol/reports/guards?from=0001-01-01&to=9999-12-31', 400),
+    ('/t/ABCDEFGH12?client_time=9999-12-31T23:59:59-14:00', 200),
+])
+def test_bad_numbers_and_dates_in_urls_are_answered_not_500(as_role, path, expected):
+    assert as_role('admin').get(path).status_code == expected
+
+
+@pytest.mark.parametrize('path', ['/login?next=%00', '/admin/places?q=%00', '/t/ABCDEFGH12?x=a%01b',
+                                  '/t/%00ABCDEFGH12'])
+def test_control_characters_are_refused_at_the_edge(client, path):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert '请求中含有控制字符' in response.get_data(as_text=True)
+
+
+def test_a_nul_in_a_form_is_refused_and_changes_nothing(app, school):
+    client = app.test_client()
+    token = csrf_token(client, '/t/ABCDEFGH12')
+    for data in ({'title': '灯坏了\x00'}, {'title': '灯坏了', 'name': 'a\x00'}, {'title\x00': 'x'}):
+        response = client.post('/t/ABCDEFGH12/report', data={'csrf_token': token, 'submission_id': str(uuid.uuid4()),
+                                                              **data})
+        assert response.status_code == 400 and '请求中含有控制字符' in response.get_data(as_text=True)
+    response = client.post('/login', data={'csrf_token': csrf_token(client, '/login'), 'username': 'admin\x00',
+                                           'password': 'x'})
+    assert response.status_code == 400
+    assert Record.select().count() == 0 and WorkOrder.select().count() == 0
+
+
+def test_an_anonymous_report_with_an_impossible_phone_clock_is_stored_without_it(app, school):
+    client = app.test_client()
+    data = {'csrf_token': csrf_token(client, '/t/ABCDEFGH12'), 'submission_id': str(uuid.uuid4()), 'title': '灯坏了',
+            'client_time': '9999-12-31T23:59:59-14:00'}
+    assert client.post('/t/ABCDEFGH12/report', data=data).status_code == 302
+    assert Record.get().client_time is None
+
+
+@pytest.mark.parametrize('clock, expected', [
+    ('2026-03-10T08:00:00.000Z', dt.datetime(2026, 3, 10, 8)), ('2026-03-10T16:00:00+08:00', dt.datetime(2026, 3, 10, 8)),
+    ('9999-12-31T23:59:59-14:00', None), ('0001-01-01T00:00:00+14:00', None), ('1999-12-31T23:59:59Z', None),
+    ('2026-03-10T08:00:00', None), ('x' * 100_000, None), ('', None), (None, None)])
+def test_parse_client_time(clock, expected):
+    assert parse_client_time(clock) == expected
+
+
+@pytest.mark.parametrize('text, low, high, expected', [
+    ('42', 1, MAX_ID, 42), (' 7 ', 1, 10, 7), ('²', 1, MAX_ID, None), ('١٢', 1, MAX_ID, None), (HUGE, 1, MAX_ID, None),
+    (str(MAX_ID), 1, MAX_ID, MAX_ID), ('0', 1, 10, None), ('-3', -5, 5, -3), ('-3', 1, 5, None), ('', 1, 5, None),
+    ('1e3', 1, 5000, None), ('+5', 1, 10, None), (None, 1, 5, None)])
+def test_int_or_none(text, low, high, expected):
+    assert int_or_none(text, low, high) == expected
+
+
+def test_a_crlf_in_next_or_back_never_breaks_the_redirect_after_saving(app, school, as_role):
+    manager = as_role('manager')
+    reporter = app.test_client()
+    data = {'csrf_token': csrf_token(reporter, '/t/ABCDEFGH12'), 'submission_id': str(uuid.uuid4()), 'title': '灯坏了'}
+    reporter.post('/t/ABCDEFGH12/report', data=data)
+    order = WorkOrder.get()
+    token = csrf_token(manager, f'/repairs/{order.id}')
+    repair = school['users']['repair']
+    response = manager.post('/repairs/board/assign', data={
+        'csrf_token': token, 'order': [str(order.id), '²', HUGE], 'assignee': str(repair.id),
+        'back': '/repairs/board\r\nSet-Cookie: x=1'})
+    assert (response.status_code, response.headers['Location']) == (302, '/repairs/board')
+    assert WorkOrder.get().assignee_id == repair.id
+    response = manager.post(f'/repairs/{order.id}/act', data={
+        'csrf_token': token, 'action': 'comment', 'note': '看过了', 'next': '/repairs/board\r\nLocation: //evil'})
+    assert response.status_code in (302, 400, 409)
+    assert 'evil' not in response.headers.get('Location', '')
+
+
+def test_settings_and_layout_numbers_written_oddly_are_refused_with_a_message(as_role):
+    admin = as_role('admin')
+    token = csrf_token(admin, '/repairs/settings')
+    response = admin.post('/repairs/settings', data={'csrf_token': token, 'hours_urgent': '²', 'hours_high': HUGE,
+                                                     'hours_normal': '72', 'hours_low': '168',
+                                                     'assignee_plumbing': '²', 'assignee_electrical': HUGE})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert html.count('小时数应为 1 到 1440 的整数') == 2 and html.count('请从列表中选择') == 2
+    token = csrf_token(admin, '/admin/labels/layouts/new')
+    response = admin.post('/admin/labels/layouts/new', data={'csrf_token': token, 'name': 'x', 'columns': '²',
+                                                             'rows': HUGE})
+    assert response.status_code == 400 and response.get_data(as_text=True).count('请输入 1 到 30 之间的整数') == 2
+    response = admin.post('/admin/labels/unclaimed', data={'csrf_token': csrf_token(admin, '/admin/labels/unclaimed'),
+                                                           'count': '²'})
+    assert response.status_code == 200 and '请输入 1 到 1000 之间的整数' in response.get_data(as_text=True)
+    assert Tag.select().where(Tag.status == 'unclaimed').count() == 0
+    response = admin.post('/admin/checklists/new', data={'csrf_token': csrf_token(admin, '/admin/checklists/new'),
+                                                        'rows': 'abc', 'name': '检查'})
+    assert response.status_code == 400

@@ -10,6 +10,7 @@ from houqin.db import database
 from houqin.models import ChecklistTemplate
 from houqin.permissions import requires
 from houqin.vocab import ACTIVITY_LABELS, ITEM_KIND_LABELS, PLACE_KIND_LABELS, key_for
+from houqin.web import int_or_none
 
 bp = Blueprint('checklists', __name__, url_prefix='/admin/checklists')
 
@@ -61,8 +62,8 @@ def parse_number(text):
 def read_rows(form):
     """The edited rows from the form (row0-label …), in the order given; returns (rows, errors, typed)."""
     rows, errors, typed = [], {}, []
-    count = int(form.get('rows', 0) or 0)
-    for n in range(min(count, 200)):
+    count = int_or_none(form.get('rows', ''), 0, 200) or 0
+    for n in range(count):
         get = lambda name: (form.get(f'row{n}-{name}') or '').strip()  # noqa: E731
         entry = {'label': get('label'), 'item_type': get('type'), 'required': bool(get('required')),
                  'min': get('min'), 'max': get('max'), 'unit': get('unit'), 'choices': get('choices'),

@@ -20,7 +20,7 @@ from houqin.labels.selection import compose_labels
 from houqin.models import LabelLayout
 from houqin.permissions import requires
 from houqin.tags import qr_size
-from houqin.web import campus_or_404
+from houqin.web import campus_or_404, int_or_none
 
 bp = Blueprint('labels_layouts', __name__, url_prefix='/admin/labels')
 
@@ -39,7 +39,7 @@ def millimetres(form, field):
 def whole_number(form, field):
     """A validator: a whole number from 1 to 30."""
     text = (field.data or '').strip()
-    if not text.isdigit() or not 1 <= int(text) <= 30:
+    if int_or_none(text, 1, 30) is None:
         raise ValidationError(_('Please enter a whole number from 1 to 30.'))
 
 

@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from houqin.models import LabelLayout
 from houqin.tags import QUIET_ZONE
+from houqin.web import int_or_none
 
 MIN_MODULE_MM = 0.4      # below this, phone cameras start to miss modules
 MIN_TEXT_WIDTH = 16.0    # mm beside the QR for name, place, campus and code
@@ -148,8 +149,8 @@ def find_layout(key, campus):
     """The layout with this key (built in, or the campus's own), or None."""
     if key in BUILTIN_LAYOUTS:
         return BUILTIN_LAYOUTS[key]
-    if key and key.startswith('custom-') and key[7:].isdigit():
-        row = LabelLayout.get_or_none((LabelLayout.id == int(key[7:])) & (LabelLayout.campus == campus))
+    if key and key.startswith('custom-') and int_or_none(key[7:]) is not None:
+        row = LabelLayout.get_or_none((LabelLayout.id == int_or_none(key[7:])) & (LabelLayout.campus == campus))
         return layout_from_row(row) if row else None
     return None
 

@@ -26,7 +26,7 @@ from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
 from houqin.tags import human_code, normalise_token, payload_plan, qr_size
 from houqin.vocab import ITEM_KIND_LABELS, PLACE_KIND_LABELS
-from houqin.web import Page, page_number
+from houqin.web import Page, bounded_int, int_or_none, page_number
 
 bp = Blueprint('labels', __name__, url_prefix='/admin/labels')
 
@@ -229,7 +229,7 @@ def png():
     form, layout, contents = checked_batch()
     if layout is None:
         return form
-    dpi = request.form.get('dpi', type=int)
+    dpi = request.form.get('dpi', type=bounded_int)
     if dpi not in DPI_CHOICES:
         return refuse(_('Please choose 203 or 300 dpi.'), form, 400)
     try:
@@ -321,7 +321,7 @@ class UnclaimedForm(FlaskForm):
 
     def validate_count(self, field):
         text = (field.data or '').strip()
-        if not text.isdigit() or not 1 <= int(text) <= MAX_UNCLAIMED_BATCH:
+        if int_or_none(text, 1, MAX_UNCLAIMED_BATCH) is None:
             raise ValidationError(_('Please enter a whole number from 1 to %(max)d.', max=MAX_UNCLAIMED_BATCH))
 
 

@@ -9,6 +9,7 @@ from houqin.clock import utcnow
 from houqin.patrol.anomalies import anomaly_label
 from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.patrol.reports import default_night, guard_report, night_report
+from houqin.web import bounded_date
 from houqin.permissions import requires
 
 bp = Blueprint('patrol_reports', __name__, url_prefix='/patrol/reports')
@@ -57,7 +58,7 @@ def night_argument(name='night'):
     if not typed:
         return default_night(g.campus), None, ''
     try:
-        return datetime.date.fromisoformat(typed), None, typed
+        return bounded_date(typed), None, typed
     except ValueError:
         return default_night(g.campus), _('“%(text)s” is not a date; use the date picker or write it like 2026-03-10.',
                                           text=typed[:30]), typed[:30]

@@ -15,7 +15,7 @@ from houqin.permissions import can, requires
 from houqin.places.tree import active_tag, descendant_ids, place_choices, place_paths
 from houqin.tags import new_token
 from houqin.vocab import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, PLACE_KIND_LABELS, select_choices
-from houqin.web import Page, campus_or_404, page_number
+from houqin.web import Page, bounded_int, campus_or_404, page_number
 
 bp = Blueprint('places', __name__, url_prefix='/admin')
 
@@ -62,7 +62,7 @@ def apply_place_form(form, place):
 def places():
     """The place tree: one level at a time, or search results across the campus."""
     q = request.args.get('q', '').strip()
-    parent = campus_or_404(Place, request.args.get('parent', type=int)) if request.args.get('parent') else None
+    parent = campus_or_404(Place, request.args.get('parent', type=bounded_int)) if request.args.get('parent') else None
     Outer = Place.alias('outer')
     query = Outer.select(
         Outer,
@@ -84,8 +84,8 @@ def places():
 def place_new():
     """Add a place (optionally inside another); it gets a label token at once."""
     form = PlaceForm()
-    if request.method == 'GET' and request.args.get('parent', type=int):
-        form.parent.data = request.args.get('parent', type=int)
+    if request.method == 'GET' and request.args.get('parent', type=bounded_int):
+        form.parent.data = request.args.get('parent', type=bounded_int)
         parent = campus_or_404(Place, form.parent.data)
         form.kind.data = {'building': 'floor', 'floor': 'classroom'}.get(parent.kind, 'other')
     if form.validate_on_submit():
@@ -198,7 +198,7 @@ def items():
     kind = request.args.get('kind', '')
     statuses = [s for s in request.args.getlist('status') if s in ITEM_STATUS_LABELS]
     expiry = request.args.get('expiry', '')
-    place = campus_or_404(Place, request.args.get('place', type=int)) if request.args.get('place') else None
+    place = campus_or_404(Place, request.args.get('place', type=bounded_int)) if request.args.get('place') else None
     query = Item.select().where(Item.campus == g.campus)
     if q:
         query = query.where(Item.name.contains(q) | Item.asset_number.contains(q) | Item.custodian.contains(q))
@@ -224,8 +224,8 @@ def items():
 def item_new():
     """Add an asset to a place; it gets a label token at once."""
     form = ItemForm()
-    if request.method == 'GET' and request.args.get('place', type=int):
-        form.place.data = campus_or_404(Place, request.args.get('place', type=int)).id
+    if request.method == 'GET' and request.args.get('place', type=bounded_int):
+        form.place.data = campus_or_404(Place, request.args.get('place', type=bounded_int)).id
     if form.validate_on_submit():
         item = Item(campus=g.campus)
         apply_item_form(form, item)

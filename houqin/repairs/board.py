@@ -1,6 +1,4 @@
 """The logistics head's repair pages: the board with filters and bulk assign, the ledger and counts, settings."""
-import datetime
-
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -17,7 +15,7 @@ from houqin.repairs import stats, workflow
 from houqin.repairs.workflow import OPEN_STATUSES, TransitionRefused, WAITING_STATUSES, apply_action
 from houqin.templating import local_time
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
-from houqin.web import Page, page_number
+from houqin.web import Page, bounded_date, bounded_int, int_or_none, page_number, safe_next
 
 bp = Blueprint('repairs_board', __name__, url_prefix='/repairs')
 
@@ -37,14 +35,14 @@ def board_query(args, now):
         query = query.where(WorkOrder.status == status)
     if args.get('category') in CATEGORY_LABELS:
         query = query.where(WorkOrder.category == args['category'])
-    building = Place.get_or_none((Place.id == args.get('building', type=int)) & (Place.campus == g.campus))
+    building = Place.get_or_none((Place.id == args.get('building', type=bounded_int)) & (Place.campus == g.campus))
     if building is not None:
         query = query.where(WorkOrder.place.in_(list(descendant_ids(building))))
     assignee = args.get('assignee', '')
     if assignee == 'none':
         query = query.where(WorkOrder.assignee.is_null())
-    elif assignee.isdigit():
-        query = query.where(WorkOrder.assignee == int(assignee))
+    elif int_or_none(assignee) is not None:
+        query = query.where(WorkOrder.assignee == int_or_none(assignee))
     if args.get('overdue'):
         query = query.where(WorkOrder.status.in_(WAITING_STATUSES) & (WorkOrder.due_at < now))
     return query.order_by(WorkOrder.hazard.desc(), WorkOrder.due_at.is_null(), WorkOrder.due_at, WorkOrder.id)
@@ -87,8 +85,8 @@ def bulk_assign():
     form = FlaskForm()
     if not form.validate_on_submit():
         return board_page(error=_('This form had expired. Please try again.'), status=400)
-    ids = [int(i) for i in request.form.getlist('order') if i.isdigit()]
-    assignee = request.form.get('assignee', type=int)
+    ids = [n for n in map(int_or_none, request.form.getlist('order')) if n is not None]
+    assignee = request.form.get('assignee', type=bounded_int)
     if not ids:
         return board_page(error=_('Tick the orders to assign first.'), status=400)
     orders = list(WorkOrder.select().where((WorkOrder.campus == g.campus) & WorkOrder.id.in_(ids)))
@@ -102,8 +100,8 @@ def bulk_assign():
     except TransitionRefused as exc:
         return board_page(error=_('Nothing was assigned. %(reason)s', reason=str(exc)), selected=ids, status=400)
     flash(_('%(n)d orders assigned.', n=len(orders)), 'success')
-    return redirect(request.form.get('back') if (request.form.get('back') or '').startswith('/repairs/board')
-                    else url_for('repairs_board.board'))
+    back = safe_next(request.form.get('back'))
+    return redirect(back if back and back.startswith('/repairs/board') else url_for('repairs_board.board'))
 
 
 def g_user():
@@ -120,9 +118,9 @@ def ledger_range():
     error = None
     try:
         if request.args.get('from'):
-            start = datetime.date.fromisoformat(request.args['from'])
+            start = bounded_date(request.args['from'])
         if request.args.get('to'):
-            end = datetime.date.fromisoformat(request.args['to'])
+            end = bounded_date(request.args['to'])
     except ValueError:
         error = _('Dates look like 2026-02-01.')
         start, end = stats.current_term(g.campus.today())
@@ -185,22 +183,22 @@ def settings():
         new_hours, new_assigned = {}, {}
         for priority in PRIORITY_LABELS:
             text = request.form.get(f'hours_{priority}', '').strip()
-            if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+            if int_or_none(text, 1, 24 * 60) is None:
                 errors[priority] = _('Hours must be a whole number from 1 to 1440; “%(text)s” is not.', text=text)
             else:
-                new_hours[priority] = int(text)
+                new_hours[priority] = int_or_none(text, 1, 24 * 60)
         valid_people = {w.id for w in workers}
         for key in CATEGORY_LABELS:
             value = request.form.get(f'assignee_{key}', '')
-            if value and (not value.isdigit() or int(value) not in valid_people):
+            if value and int_or_none(value) not in valid_people:
                 errors[key] = _('Please choose someone from the list.')
-            new_assigned[key] = int(value) if value.isdigit() else None
+            new_assigned[key] = int_or_none(value)
         if not errors:
             save_settings(new_hours, new_assigned)
             flash(_('Saved.'), 'success')
             return redirect(url_for('repairs_board.settings'))
         hours = {p: request.form.get(f'hours_{p}', '') for p in PRIORITY_LABELS}
-        assigned = {k: request.form.get(f'assignee_{k}', type=int) for k in CATEGORY_LABELS}
+        assigned = {k: request.form.get(f'assignee_{k}', type=bounded_int) for k in CATEGORY_LABELS}
     return render_template('repairs/settings.html', form=form, workers=workers, hours=hours, assigned=assigned,
                            errors=errors), 400 if errors else 200
 

@@ -16,7 +16,7 @@ from houqin.repairs import workflow
 from houqin.repairs.workflow import (ACTION_LABELS, ActionForbidden, BUTTON_LABELS, StatusConflict,
                                      TransitionRefused, WAITING_STATUSES, apply_action, is_overdue)
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
-from houqin.web import safe_next
+from houqin.web import bounded_int, safe_next
 
 bp = Blueprint('repairs', __name__, url_prefix='/repairs')
 
@@ -87,12 +87,12 @@ class ReportForm(FlaskForm):
 def report():
     """Report a problem somewhere on campus without scanning its label (the scan page is quicker)."""
     form = ReportForm()
-    item = Item.get_or_none((Item.id == request.values.get('item', type=int)) & (Item.campus == g.campus))
+    item = Item.get_or_none((Item.id == request.values.get('item', type=bounded_int)) & (Item.campus == g.campus))
     typed = request.form if request.method == 'POST' else {'place': request.args.get('place', '')}
     error = None
     if form.validate_on_submit():
         place = (Place.get_by_id(item.place_id) if item is not None else
-                 Place.get_or_none((Place.id == request.form.get('place', type=int)) & (Place.campus == g.campus)))
+                 Place.get_or_none((Place.id == request.form.get('place', type=bounded_int)) & (Place.campus == g.campus)))
         try:
             if place is None:
                 raise TransitionRefused(_('Please choose where the problem is.'))
@@ -190,7 +190,7 @@ def order(order_id):
 def action_fields(form):
     """The action-specific inputs of an order form, as apply_action takes them."""
     return {
-        'assignee': form.get('assignee', type=int), 'into': form.get('into', ''), 'cost': form.get('cost', ''),
+        'assignee': form.get('assignee', type=bounded_int), 'into': form.get('into', ''), 'cost': form.get('cost', ''),
         'parts': [(form.get(f'part_name_{i}', ''), form.get(f'part_qty_{i}', '')) for i in range(1, 4)],
         'category': form.get('category', ''), 'priority': form.get('priority', ''), 'hazard': form.get('hazard'),
         'liable_party': form.get('liable_party', ''), 'compensation': form.get('compensation', ''),

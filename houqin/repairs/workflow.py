@@ -17,6 +17,7 @@ from houqin.notify.outbox import enqueue_first, people_with_roles
 from houqin.photos import save_photo
 from houqin.repairs.notices import on_order_event, order_notice
 from houqin.vocab import CATEGORY_LABELS, MANAGER_ROLES, ORDER_STATUS_LABELS, PRIORITY_LABELS
+from houqin.web import bounded_int, int_or_none
 
 ACTION_LABELS = {
     'report': _l('reported'), 'join': _l('reported the same problem'), 'accept': _l('accepted the job'),
@@ -285,7 +286,7 @@ def clean_parts(rows):
             raise TransitionRefused(_('Please name the part used (quantity %(qty)s).', qty=qty))
         if not qty:
             qty = '1'
-        if not qty.isdigit() or not 1 <= int(qty) <= 999:
+        if int_or_none(qty, 1, 999) is None:
             raise TransitionRefused(_(
                 'The quantity of %(part)s must be a whole number from 1 to 999; “%(qty)s” is not.', part=name, qty=qty))
         parts.append({'name': name, 'qty': int(qty)})
@@ -416,9 +417,9 @@ def find_by_number(campus_id, text):
     text = (text or '').strip()
     try:
         if '-' in text:
-            year, sequence = (int(part) for part in text.split('-', 1))
+            year, sequence = (bounded_int(part, 1, 9999) for part in text.split('-', 1))
         else:
-            year, sequence = utcnow().year, int(text)
+            year, sequence = utcnow().year, bounded_int(text, 1, 9999)
     except ValueError:
         return None
     return WorkOrder.get_or_none((WorkOrder.campus == campus_id) & (WorkOrder.year == year)
