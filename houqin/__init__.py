@@ -27,6 +27,7 @@ from houqin.patrol.cli import patrol_check_command
 from houqin.places import views as place_views
 from houqin.repairs import board as repair_board, views as repair_views
 from houqin.repairs.workflow import enqueue_overdue
+from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
 from houqin.routines.service import check_all_campuses
 from houqin.scan import views as scan_views
@@ -37,7 +38,8 @@ csrf = CSRFProtect()
 babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
-              patrol_report_views, repair_views, repair_board, notify_views, history_views)
+              patrol_report_views, repair_views, repair_board, notify_views, history_views,
+              routine_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command)
 

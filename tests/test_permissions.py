@@ -93,6 +93,7 @@ def sample_args(school):
         layout = LabelLayout.create(campus=school['campus'], name='Sample', page_width=210, page_height=297,
                                     label_width=70, label_height=37, columns=3, rows=8)
         patrol = patrol_samples(school)
+        routines = routine_samples(school)
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -105,7 +106,19 @@ def sample_args(school):
         'template_id': 1,
         'submission_id': '00000000-0000-4000-8000-000000000000',
         **patrol,
+        **routines,
     }
+
+
+def routine_samples(school):
+    """A routine and a term, for the routine and calendar pages' URL arguments."""
+    import datetime
+    from houqin.models import Routine, Term
+    routine = Routine.create(campus=school['campus'], name='Sample routine', activity='cleaning',
+                             target_kind='classroom', role='janitor', schedule={'type': 'daily'})
+    term = Term.create(campus=school['campus'], name='Sample term', starts_on=datetime.date(2026, 9, 1),
+                       ends_on=datetime.date(2027, 1, 20))
+    return {'routine_id': routine.id, 'term_id': term.id}
 
 
 def patrol_samples(school):

@@ -279,7 +279,60 @@ def test_anonymous_reporter_follows_through_the_secret_link(app, client, school)
         from houqin.repairs.workflow import apply_action
         apply_action(order, 'merge', user=school['users']['manager'], role='manager', into=kept.number)
     status, html = page(client, f'/repairs/follow/{order.follow_secret}')
-    assert '已合并' in html and f'/repairs/follow/{kept.follow_secret}' in html and kept.number in html
+    assert '已合并' in html and kept.number in html
+    assert kept.follow_secret not in html  # the other order's reporter's link is theirs, not this reader's
+
+
+def joined_by_someone_else(app, school):
+    """An anonymous report by 张三, a "same problem" by 李四, and a worker's note; returns (order, 李四's link)."""
+    import uuid
+    from houqin.models import Tag
+    from houqin.repairs.links import follow_link_for
+    from houqin.repairs.workflow import apply_action
+    from houqin.scan.actions import join_report
+    with app.test_request_context('/'), db.database.connection_context():
+        order = report_problem(school['campus'], place=school['room'], title='操场栏杆松了',
+                               description='张三说：靠近篮球架那一段', reporter_name='张三', reporter_phone='13800000001')
+        tag = Tag.get(Tag.token == 'ABCDEFGH12')
+        joined = join_report(str(uuid.uuid4()), tag, school['room'], order, upload=None, name='李四',
+                             note='李四补充：晚上更危险', address='203.0.113.5')
+        apply_action(order, 'accept', user=school['users']['repair'], role='repair')
+        apply_action(order, 'comment', user=school['users']['repair'], role='repair', note='师傅王五明天带焊机来')
+        return order, follow_link_for(order, joined.record)
+
+
+def test_a_follow_page_shows_only_what_its_holder_reported_and_the_public_status(app, client, school):
+    order, link = joined_by_someone_else(app, school)
+    assert link != f'/repairs/follow/{order.follow_secret}' and order.follow_secret not in link
+    status, html = page(client, link)
+    assert status == 200 and '操场栏杆松了' in html and '已接单' in html and '报告了同一问题' in html
+    assert '李四补充：晚上更危险' in html
+    for other in ('张三', '靠近篮球架那一段', '13800000001', '王五', 'Repair'):
+        assert other not in html, other
+    # The first reporter's own link shows their report, and 李四's only as a step.
+    status, first = page(client, f'/repairs/follow/{order.follow_secret}')
+    assert status == 200 and '张三说：靠近篮球架那一段' in first
+    for other in ('李四', '晚上更危险', '王五', 'Repair'):
+        assert other not in first, other
+
+
+def test_what_a_holder_adds_through_their_link_is_theirs_alone(app, client, school):
+    order, link = joined_by_someone_else(app, school)
+    token = csrf_token(client, link)
+    added = client.post(link, data={'csrf_token': token, 'note': '李四：已经拍了照', 'name': '李四'},
+                        content_type='multipart/form-data')
+    assert (added.status_code, added.headers['Location']) == (302, link)
+    assert '李四：已经拍了照' in page(client, link)[1]
+    first = page(client, f'/repairs/follow/{order.follow_secret}')[1]
+    assert '李四' not in first and '补充了信息' in first  # the step, without who or what
+    assert client.get(link + '.json').get_json()[str(order.id)]['status'] == 'accepted'
+
+
+def test_a_forged_or_foreign_join_link_is_not_found(app, client, school):
+    order, link = joined_by_someone_else(app, school)
+    record_id, mac = link.rsplit('/', 1)[1].split('-', 1)
+    for forged in (f'{record_id}-{"A" * 22}', f'{int(record_id) + 1}-{mac}', f'{record_id}-{mac[:-1]}'):
+        assert client.get(f'/repairs/follow/{forged}').status_code == 404, forged
 
 
 def test_ledger_counts_parts_time_to_close_overdue_and_compensation(app, as_role, school):

@@ -9,11 +9,14 @@ from peewee import JOIN
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from houqin.admin import dashboard
 from houqin.audit import log_change, snapshot
 from houqin.clock import format_local, utcnow, zone_name
 from houqin.db import database
 from houqin.models import AuditLog, Item, Membership, Place, Tag, User
+from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.permissions import requires
+from houqin.routines.service import check_missed
 from houqin.web import Page, page_number
 
 bp = Blueprint('admin', __name__, url_prefix='/admin')
@@ -34,14 +37,41 @@ def campus_counts(campus):
     }
 
 
+def dashboard_day(today):
+    """(day, error) from ?day=YYYY-MM-DD: a past day of the campus, or today."""
+    typed = request.args.get('day', '').strip()
+    if not typed:
+        return today, None
+    try:
+        day = datetime.date.fromisoformat(typed)
+    except ValueError:
+        return today, _('Please enter a date as YYYY-MM-DD.')
+    return (day, None) if day <= today else (today, _('The dashboard shows today or a past day.'))
+
+
 @bp.route('/')
 @requires('admin.view')
 def index():
-    """Today at a glance for the logistics head."""
+    """概览: today's routines and what was missed, patrol, repairs, hazards, extinguishers, a map and trends."""
+    now = utcnow()
+    campus = g.campus
+    check_missed(campus, now)  # the lazy missed-slot check, like patrol's evaluation on its pages
+    evaluate_due_rounds(campus=campus)
+    today = campus.today()
+    day, error = dashboard_day(today)
+    when = min(now, dashboard.day_end(campus, day))
+    checks = dashboard.cleaning_and_checks(campus, day, now)
+    week = request.args.get('map') == 'week'
+    map_slots = dashboard.week_slots(campus, day, now) if week else checks['slots']
+    trend = dashboard.trends(campus, day, now)
     recent = (AuditLog.select(AuditLog, User).join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
-              .where(AuditLog.campus == g.campus).order_by(AuditLog.id.desc()).limit(8))
-    return render_template('admin/index.html', counts=campus_counts(g.campus), recent=recent,
-                           today=g.campus.today())
+              .where(AuditLog.campus == campus).order_by(AuditLog.id.desc()).limit(5))
+    return render_template(
+        'admin/index.html', counts=campus_counts(campus), recent=recent, today=today, day=day, error=error,
+        checks=checks, campaigns=dashboard.campaigns(campus, now), patrol=dashboard.patrol_last_night(campus, day, when),
+        repairs=dashboard.open_repairs(campus, now), hazards=dashboard.hazards(campus, today, now),
+        extinguishers=dashboard.extinguishers(campus, today), map=dashboard.compliance_map(campus, map_slots),
+        week=week, trend7=trend[-7:], trend30=trend, now=now), 400 if error else 200
 
 
 class CampusForm(FlaskForm):

@@ -1,7 +1,13 @@
-"""The start page after log-in: where each role's work begins."""
-from flask import Blueprint, g, redirect, render_template, url_for
+"""The start page after log-in: 今日任务 for whoever does routines, and where each role's work begins."""
+import datetime
 
+from flask import Blueprint, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from houqin.clock import format_local, utcnow, zone_name
 from houqin.permissions import PUBLIC, SIGNED_IN, can, requires
+from houqin.routines.service import person_routine_ids, slots_for_person
 
 bp = Blueprint('home', __name__)
 
@@ -9,10 +15,22 @@ bp = Blueprint('home', __name__)
 @bp.route('/')
 @requires(SIGNED_IN)
 def index():
-    """Send the logistics office to its set-up pages; show everyone else their start page."""
-    if can('admin.view'):
+    """今日任务 for people with routines; the logistics office without any goes to its overview."""
+    has_routines = g.campus is not None and bool(person_routine_ids(g.campus.id, current_user, g.role))
+    if can('admin.view') and not has_routines:
         return redirect(url_for('admin.index'))
-    return render_template('home/index.html', campus=g.campus)
+    tasks = slots_for_person(g.campus, current_user, g.role) if has_routines else None
+    return render_template('home/index.html', campus=g.campus, tasks=tasks, now=utcnow())
+
+
+@bp.app_template_filter()
+def window_text(slot):
+    """A slot's window as people say it: 07:00–09:00, or 'until 11-30' for a whole period."""
+    zone = zone_name(g.get('campus'))
+    if slot.whole:
+        return _('until %(day)s', day=format_local(slot.end - datetime.timedelta(seconds=1), zone, '%m-%d'))
+    hours = f"{format_local(slot.start, zone, '%H:%M')}–{format_local(slot.end, zone, '%H:%M')}"
+    return hours if slot.day == g.campus.today() else f"{slot.day:%m-%d} {hours}"
 
 
 @bp.route('/healthz')

@@ -8,11 +8,12 @@ from flask_wtf import FlaskForm
 from peewee import JOIN
 
 from houqin.clock import utcnow
+from houqin.db import write_transaction
 from houqin.models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent
 from houqin.permissions import PUBLIC, can, requires
 from houqin.photos import PhotoError, prepare_photo
 from houqin.places.tree import place_choices, place_paths
-from houqin.repairs import workflow
+from houqin.repairs import links, workflow
 from houqin.repairs.workflow import (ACTION_LABELS, ActionForbidden, BUTTON_LABELS, StatusConflict,
                                      TransitionRefused, WAITING_STATUSES, apply_action, is_overdue)
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
@@ -225,25 +226,30 @@ def act(order_id):
 
 # The anonymous reporter's follow link -------------------------------------------------------------------
 
-def followed_order(secret):
-    """The order whose follow secret this is, or 404."""
-    order = WorkOrder.get_or_none(WorkOrder.follow_secret == (secret or '')[:40])
-    if order is None:
+def followed_link(secret):
+    """The follow link this secret opens (the order, whose link it is), or 404."""
+    link = links.resolve(secret)
+    if link is None:
         abort(404)
-    return order
+    return link
 
 
-def follow_page(order, error=None, kept=None, status=200):
-    """What the follow link shows: status and steps, without staff-only details (phones, costs)."""
+def follow_page(link, error=None, kept=None, status=200):
+    """What a follow link shows: the order's public status, what its holder reported and added, and everyone
+    else's steps only as steps (no names, notes or photos of others)."""
+    order = link.order
     events = list(order.events.order_by(WorkOrderEvent.created_at, WorkOrderEvent.id))
     place = Place.get_or_none(Place.id == order.place_id)
     item = Item.get_or_none(Item.id == order.item_id) if order.item_id else None
+    own = {e.id for e in events if link.owns(e)}
     photo_counts = {}
-    for (event_id,) in Photo.select(Photo.event).where(Photo.event.in_([e.id for e in events])).tuples():
+    for (event_id,) in Photo.select(Photo.event).where(Photo.event.in_(list(own))).tuples():
         photo_counts[event_id] = photo_counts.get(event_id, 0) + 1
+    if link.record is not None:
+        photo_counts['record'] = Photo.select().where(Photo.record == link.record.id).count()
     merged_into = WorkOrder.get_or_none(WorkOrder.id == order.merged_into_id) if order.merged_into_id else None
-    return render_template('repairs/follow.html', order=order, events=events, place=place, item=item,
-                           merged_into=merged_into,
+    return render_template('repairs/follow.html', order=order, link=link, events=events, own=own, place=place,
+                           item=item, merged_into=merged_into,
                            path=place.path() if place else '', photo_counts=photo_counts, error=error,
                            kept=kept or {}, form=FlaskForm(), now=utcnow()), status
 
@@ -251,8 +257,9 @@ def follow_page(order, error=None, kept=None, status=200):
 @bp.route('/follow/<secret>', methods=['GET', 'POST'])
 @requires(PUBLIC)
 def follow(secret):
-    """An anonymous reporter follows the report and adds information, through the secret receipt link."""
-    order = followed_order(secret)
+    """An anonymous reporter follows the report and adds information, through their own secret link."""
+    link = followed_link(secret)
+    order = link.order
     if request.method == 'POST':
         if not FlaskForm().validate_on_submit():
             abort(400)
@@ -261,17 +268,20 @@ def follow(secret):
                                         & (WorkOrderEvent.created_at > utcnow() - datetime.timedelta(hours=1))).count()
             if recent >= LINK_NOTES_PER_HOUR:
                 raise TransitionRefused(_('Much was added here in the last hour; please try again later.'))
-            apply_action(order, 'comment', via_link=True, note=request.form.get('note', '')[:1000],
-                         name=request.form.get('name', '')[:50] or _('Reporter'), photos=read_photos()[:1])
+            photos = read_photos()[:1]
+            with write_transaction():
+                event = apply_action(order, 'comment', via_link=True, note=request.form.get('note', '')[:1000],
+                                     name=request.form.get('name', '')[:50] or _('Reporter'), photos=photos)
+                links.mark_as_holders(event, link)
         except (TransitionRefused, PhotoError) as exc:
-            return follow_page(order, error=str(exc), kept=request.form, status=400)
+            return follow_page(link, error=str(exc), kept=request.form, status=400)
         flash(_('Thank you, your information was added.'), 'success')
-        return redirect(url_for('repairs.follow', secret=order.follow_secret))
-    return follow_page(order)
+        return redirect(url_for('repairs.follow', secret=link.secret))
+    return follow_page(link)
 
 
 @bp.route('/follow/<secret>.json')
 @requires(PUBLIC)
 def follow_status(secret):
     """The followed order's status, for the page to refresh itself."""
-    return jsonify(live_status([followed_order(secret)]))
+    return jsonify(live_status([followed_link(secret).order]))

@@ -1,0 +1,221 @@
+"""What the 概览 dashboard shows, from the database and the routines service: a day's cleaning and inspections,
+campaigns, last night's patrol, open repairs by age, hazards and the rectification rate (整改率), extinguishers,
+a building › floor compliance map and 7- and 30-day trends. No Flask here; times are naive UTC."""
+import dataclasses
+import datetime
+
+from houqin.clock import day_bounds, days_bounds, to_local, week_bounds, zone_name
+from houqin.models import Item, Place, Routine, Term, WorkOrder
+from houqin.patrol.reports import night_report
+from houqin.repairs.stats import current_term
+from houqin.repairs.workflow import OPEN_STATUSES, WAITING_STATUSES
+from houqin.routines.service import campaign_progress, campus_slots, counts, day_slots
+
+RECTIFIED_STATUSES = ('done', 'verified', 'closed')  # a hazard counts as rectified once repaired
+AGE_BUCKETS = ((1, 'day1'), (3, 'day3'), (7, 'day7'), (None, 'older'))  # open orders by days since reported
+EXPIRY_WARNING_DAYS = 30
+
+
+def rate(done, closed):
+    """A whole percentage, or None when nothing was counted."""
+    return round(100 * done / closed) if closed else None
+
+
+def compliance_class(percent):
+    """The CSS class a compliance percentage is drawn with (map cells, trend bars)."""
+    if percent is None:
+        return 'c-none'
+    return 'c-good' if percent >= 90 else 'c-mid' if percent >= 70 else 'c-bad'
+
+
+@dataclasses.dataclass
+class RoutineLine:
+    """One routine's slots of the day counted."""
+    routine: Routine
+    counts: dict
+    total: int
+
+    @property
+    def satisfied(self):
+        return self.counts['done'] + self.counts['late']
+
+
+def day_routines(slots):
+    """RoutineLines for the slots, one per routine, in the slots' order."""
+    by_routine = {}
+    for s in slots:
+        by_routine.setdefault(s.routine.id, (s.routine, []))[1].append(s)
+    return [RoutineLine(routine, counts(found), len(found)) for routine, found in by_routine.values()]
+
+
+def cleaning_and_checks(campus, day, now):
+    """The day's slots: cleaning counted with its missed list, and the other routines line by line."""
+    slots = day_slots(campus, day, now=now)
+    cleaning = [s for s in slots if s.activity == 'cleaning']
+    others = [s for s in slots if s.activity != 'cleaning' and (s.routine.schedule or {}).get('type') != 'campaign']
+    return {'counts': counts(cleaning), 'total': len(cleaning),
+            'missed': sorted([s for s in cleaning if s.status == 'missed'], key=lambda s: (s.start, s.target_path)),
+            'routines': day_routines(others), 'slots': slots}
+
+
+def campaigns(campus, now):
+    """Active campaigns with their progress, the nearest deadline first."""
+    found = [r for r in Routine.select().where((Routine.campus == campus) & Routine.active)
+             if (r.schedule or {}).get('type') == 'campaign']
+    progress = [(r, campaign_progress(r, now=now)) for r in found]
+    return sorted(progress, key=lambda rp: (rp[1].deadline or datetime.datetime.max, rp[0].name))
+
+
+def patrol_last_night(campus, day, now):
+    """Last night's patrol totals: rounds, complete ones, missed rounds, missed checkpoints."""
+    night = day - datetime.timedelta(days=1)
+    report = night_report(campus, night, now=now)
+    return {'night': night, 'totals': report['totals']}
+
+
+def open_repairs(campus, now):
+    """Open orders: overdue first (oldest due first), then counts by age since reported."""
+    orders = list(WorkOrder.select(WorkOrder.id, WorkOrder.year, WorkOrder.sequence, WorkOrder.title,
+                                   WorkOrder.status, WorkOrder.created_at, WorkOrder.due_at, WorkOrder.hazard)
+                  .where((WorkOrder.campus == campus) & WorkOrder.status.in_(OPEN_STATUSES)))
+    overdue = sorted([o for o in orders if o.status in WAITING_STATUSES and o.due_at is not None and o.due_at < now],
+                     key=lambda o: (o.due_at, o.id))
+    ages = dict.fromkeys([key for _days, key in AGE_BUCKETS], 0)
+    for o in orders:
+        days = (now - o.created_at).total_seconds() / 86400
+        for limit, key in AGE_BUCKETS:
+            if limit is None or days < limit:
+                ages[key] += 1
+                break
+    return {'open': len(orders), 'overdue': overdue, 'ages': ages}
+
+
+def term_bounds(campus, today):
+    """(first, last) day of the term around today: the campus calendar's term, else the usual half-year."""
+    term = (Term.select().where((Term.campus == campus) & (Term.starts_on <= today) & (Term.ends_on >= today))
+            .order_by(Term.starts_on.desc()).first())
+    return (term.starts_on, term.ends_on) if term else current_term(today)
+
+
+def hazards(campus, today, now):
+    """Open hazards and the rectification rate (closed ÷ found) of this week and this term."""
+    zone = zone_name(campus)
+    monday = today - datetime.timedelta(days=today.weekday())
+    first, last = term_bounds(campus, today)
+    out = {'open': WorkOrder.select().where((WorkOrder.campus == campus) & WorkOrder.hazard
+                                            & WorkOrder.status.in_(WAITING_STATUSES)).count()}
+    for name, (start_day, end_day) in (('week', (monday, monday + datetime.timedelta(days=6))),
+                                       ('term', (first, last))):
+        start, end = days_bounds(start_day, end_day, zone)
+        found = WorkOrder.select().where((WorkOrder.campus == campus) & WorkOrder.hazard
+                                         & (WorkOrder.created_at >= start) & (WorkOrder.created_at < end))
+        total = found.count()
+        closed = found.where(WorkOrder.status.in_(RECTIFIED_STATUSES)).count()
+        out[name] = {'found': total, 'closed': closed, 'rate': rate(closed, total), 'from': start_day,
+                     'to': min(end_day, today)}
+    return out
+
+
+def extinguishers(campus, today):
+    """Fire extinguishers past their date, and those expiring within 30 days (as the assets list filters them)."""
+    items = Item.select().where((Item.campus == campus) & (Item.kind == 'fire_extinguisher')
+                                & Item.expires_on.is_null(False))
+    return {'expired': items.where(Item.expires_on < today).count(),
+            'expiring': items.where(Item.expires_on.between(
+                today, today + datetime.timedelta(days=EXPIRY_WARNING_DAYS))).count()}
+
+
+@dataclasses.dataclass
+class MapCell:
+    """One floor (or a building without floors) on the compliance map."""
+    place_id: int
+    name: str
+    closed: int = 0
+    on_time: int = 0
+    missed: int = 0
+    open: int = 0
+
+    @property
+    def percent(self):
+        return rate(self.on_time, self.closed)
+
+    @property
+    def css(self):
+        return compliance_class(self.percent)
+
+
+def compliance_map(campus, slots):
+    """[(building place, [MapCell per floor])]: each slot counted at the floor (or building) it is in."""
+    places = {p.id: p for p in Place.select(Place.id, Place.name, Place.parent, Place.kind, Place.position)
+              .where(Place.campus == campus)}
+
+    def chain(place_id):
+        out, node = [], place_id
+        while node in places and len(out) < 50:
+            out.append(node)
+            node = places[node].parent_id
+        return list(reversed(out))
+    buildings = {}
+    for s in slots:
+        path = chain(s.place_id)
+        if not path:
+            continue
+        building = places[path[0]]
+        floor = places[path[1]] if len(path) > 1 else building
+        cells = buildings.setdefault(building.id, {})
+        cell = cells.setdefault(floor.id, MapCell(floor.id, floor.name))
+        if s.status in ('done', 'late', 'missed'):
+            cell.closed += 1
+            cell.on_time += s.status == 'done'
+            cell.missed += s.status == 'missed'
+        else:
+            cell.open += 1
+    ordered = sorted(buildings, key=lambda b: (places[b].position, places[b].name))
+    return [(places[b], sorted(buildings[b].values(), key=lambda c: (places[c.place_id].position, c.name)))
+            for b in ordered]
+
+
+@dataclasses.dataclass
+class TrendDay:
+    """One day of a trend: closed slots, on time and missed."""
+    day: datetime.date
+    closed: int = 0
+    on_time: int = 0
+    missed: int = 0
+
+    @property
+    def percent(self):
+        return rate(self.on_time, self.closed)
+
+    @property
+    def css(self):
+        return compliance_class(self.percent)
+
+
+def trends(campus, today, now, days=30):
+    """TrendDays for the last `days` campus days up to today: closed slots counted on the day their window ended."""
+    zone = zone_name(campus)
+    first = today - datetime.timedelta(days=days - 1)
+    start, end = days_bounds(first, today, zone)
+    out = {first + datetime.timedelta(days=n): TrendDay(first + datetime.timedelta(days=n)) for n in range(days)}
+    for s in campus_slots(campus, start, end, now=now):
+        if s.status not in ('done', 'late', 'missed'):
+            continue
+        closed_on = to_local(s.end - datetime.timedelta(seconds=1), zone).date()
+        if closed_on in out:
+            entry = out[closed_on]
+            entry.closed += 1
+            entry.on_time += s.status == 'done'
+            entry.missed += s.status == 'missed'
+    return [out[d] for d in sorted(out)]
+
+
+def week_slots(campus, today, now):
+    """The slots of the Monday-to-Sunday week holding today."""
+    start, end = week_bounds(today, zone_name(campus))
+    return campus_slots(campus, start, end, now=now)
+
+
+def day_end(campus, day):
+    """The end of a campus-local day (naive UTC)."""
+    return day_bounds(day, zone_name(campus))[1]
