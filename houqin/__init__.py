@@ -29,7 +29,7 @@ from houqin.repairs import board as repair_board, views as repair_views
 from houqin.repairs.workflow import enqueue_overdue
 from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
-from houqin.routines.service import check_all_campuses
+from houqin.routines.service import scheduled_check
 from houqin.scan import views as scan_views
 from houqin.vocab import LANGUAGE_LABELS
 from houqin.web import security_headers
@@ -69,7 +69,7 @@ def create_app(test_config=None):
     app.cli.add_command(houqin_cli)
     templating.init_app(app)
     notify_delivery.schedule(enqueue_overdue)
-    notify_delivery.schedule(check_all_campuses)
+    notify_delivery.schedule(scheduled_check)
     notify_delivery.init_app(app)
     return app
 

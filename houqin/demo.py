@@ -16,6 +16,7 @@ from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, Re
                            WorkOrder, WorkOrderCounter, WorkOrderEvent)
 from houqin.patrol.demo import build_patrol
 from houqin.repairs.workflow import DEFAULT_DUE_HOURS, follow_item_status
+from houqin.routines.demo import build_routines
 from houqin.tags import new_token
 from houqin.vocab import CATEGORY_LABELS, ROLES
 
@@ -124,7 +125,6 @@ STEPS = {  # status reached: (action, who, minutes after the previous step, note
     'verified': ('verify', None, (0, 0), '已修好，谢谢'),
     'closed': ('close', 'manager', (0, 0), '已验收'),
 }
-CLEANING_ROUNDS = ((6, 40), (11, 50), (16, 40))  # 早 / 中 / 晚 (local time the janitor sets out)
 
 
 class DemoRefused(Exception):
@@ -271,19 +271,12 @@ def record_row(campus, tags, activity, user, when, place=None, item=None, outcom
 
 
 def build_history(campus, places, users, tags, rng, now):
-    """Three weeks of toilet cleaning, an extinguisher inspection round and repairs from report to close."""
+    """An extinguisher inspection round and repairs from report to close (the routines write the daily work)."""
+    # The routines' own history (houqin/routines/demo.py) writes the cleanings and checks of every day.
     today = to_local(now, ZONE).date()
     days = [today - datetime.timedelta(days=n) for n in range(HISTORY_DAYS, -1, -1)]
     school_days = [d for d in days if d.weekday() < 5]
     records = []
-    toilets = [p for p in places.values() if p.kind == 'toilet']
-    for day in school_days:
-        for hour, minute in CLEANING_ROUNDS:
-            when = local_time(day, hour, minute)
-            for toilet in toilets:
-                when += datetime.timedelta(minutes=rng.randint(3, 6), seconds=rng.randint(0, 59))
-                if when < now and rng.random() > 0.03:  # now and then a round misses a toilet
-                    records.append(record_row(campus, tags, 'cleaning', users['janitor'], when, place=toilet))
 
     round_day = next(d for d in reversed(school_days) if d <= today - datetime.timedelta(days=18))
     when = local_time(round_day, 9)
@@ -388,6 +381,8 @@ def load_demo(password='demo1234'):
         users = build_accounts(campus, password, set_up)
         record_count = build_history(campus, places, users, tags, rng, now)
         build_patrol(campus, places, users, now, set_up)  # the night route and six nights of patrol
+        _routines, routine_records = build_routines(campus, places, users, now, set_up)  # and three weeks of them
+        record_count += routine_records
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',

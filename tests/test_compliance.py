@@ -159,6 +159,15 @@ def test_targets_count_only_while_they_exist_and_routines_from_their_creation():
     assert [s.start for s in made_at_ten] == [utc(2026, 3, 9, 3, 30), utc(2026, 3, 9, 8, 30)]
 
 
+def test_a_whole_period_counts_the_targets_that_exist_at_its_end():
+    added = Target('place', 7, active_from=utc(2026, 3, 5))      # registered on the 5th: due this month
+    scrapped = Target('place', 8, retired_at=utc(2026, 3, 20))   # gone before the month ended: not missed
+    later = Target('place', 9, active_from=utc(2026, 4, 2))      # not there yet
+    slots = run({'type': 'monthly'}, [], utc(2026, 4, 5), day=dt.date(2026, 3, 15), targets=[added, scrapped, later],
+                activity='inspection')
+    assert [(s.target_id, s.status) for s in slots] == [(7, 'missed')]
+
+
 # The calendar ------------------------------------------------------------------------------------------------
 
 

@@ -2,8 +2,10 @@
 every slot with its status out. Times in and out are naive UTC, as stored. /work/shared/ROUTINES.md (and
 docs/ARCHITECTURE.md) give the product rules; in short:
 
-- a slot is (routine, target, window); a target counts only while it exists (active at the window's start),
-  a routine only from its creation (a window still open when it was made counts) until it was retired;
+- a slot is (routine, target, window); a target counts only while it exists: at the window's start for a time
+  of day, at the period's end for a whole period (an extinguisher registered on the 5th is due that month; one
+  scrapped mid-month is not missed), a routine only from its creation (a window still open when it was made
+  counts) until it was retired;
 - at `now` a slot is upcoming (now < start), due (inside its window, not satisfied), done (satisfied by a
   record inside the window), late (satisfied after the end but before the late limit) or missed (ended and
   not satisfied; once the late limit passes it can never be satisfied);
@@ -20,6 +22,7 @@ from houqin.routines.schedule import Calendar, windows
 
 STATUSES = ('done', 'late', 'missed', 'due', 'upcoming')
 CLOSED = ('done', 'late', 'missed')  # the statuses an on-time rate counts
+TICK = datetime.timedelta(microseconds=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +140,7 @@ def routine_slots(rule, targets, cal, records, start, end, now, zone):
             if shared is None:
                 shared = windows(rule.schedule, first, last, zone, cal, rule.calendar)
             found = shared
-        found = [w for w in found if target.active_at(w.start)
+        found = [w for w in found if target.active_at(w.end - TICK if w.whole else w.start)
                  and (rule.created_at is None or w.end > rule.created_at)
                  and (rule.retired_at is None or w.start < rule.retired_at)]
         slots = [Slot(rule.id, target.type, target.id, w.start, w.end, w.late_limit, w.day, w.whole) for w in found]
