@@ -4,14 +4,19 @@ import csv
 import datetime as dt
 import io
 import re
+import time
 import uuid
+import zipfile
 
 import pytest
+from flask_babel import force_locale
+from openpyxl import Workbook
 from helpers import csrf_token, login
 from test_patrol_helpers import around_now, make_route
 
 from houqin.clock import utcnow
 from houqin.exports import safe_cell
+from houqin.importing.files import ImportFileError, read_upload
 from houqin.models import PatrolRun, PatrolScan, Place, Record, RouteStop, Tag, WorkOrder
 from houqin.scan.records import parse_client_time
 from houqin.web import MAX_ID, int_or_none
@@ -219,3 +224,66 @@ def test_settings_and_layout_numbers_written_oddly_are_refused_with_a_message(as
     response = admin.post('/admin/checklists/new', data={'csrf_token': csrf_token(admin, '/admin/checklists/new'),
                                                         'rows': 'abc', 'name': '检查'})
     assert response.status_code == 400
+
+
+# Finding 3: a small workbook declaring or holding millions of cells ---------------------------------------------
+
+def workbook_with_sheet(sheet_xml):
+    """An .xlsx whose first sheet's XML is replaced by sheet_xml (the rest from a real openpyxl workbook)."""
+    book = Workbook()
+    book.active.append(['名称', '类型'])
+    plain = io.BytesIO()
+    book.save(plain)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as source, \
+            zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info, sheet_xml if info.filename == 'xl/worksheets/sheet1.xml' else data)
+    return out.getvalue()
+
+
+SHEET_HEAD = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+              '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+CELLS_MESSAGE = '表格的单元格超过 400,000 个'
+
+
+@pytest.fixture
+def chinese(app):
+    """Messages in Chinese outside a request."""
+    with app.app_context(), force_locale('zh_CN'):
+        yield
+
+
+def test_a_workbook_declaring_a_huge_sheet_is_refused_before_reading(chinese):
+    data = workbook_with_sheet(SHEET_HEAD + '<dimension ref="A1:XFD1048576"/><sheetData>'
+                               '<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c></row>'
+                               '</sheetData></worksheet>')
+    assert len(data) < 10_000
+    started = time.monotonic()
+    with pytest.raises(ImportFileError) as refused:
+        read_upload('places.xlsx', data)
+    assert time.monotonic() - started < 1
+    assert CELLS_MESSAGE in str(refused.value)
+
+
+def test_a_workbook_holding_400_thousand_cells_under_a_small_declared_size_is_refused_while_reading(chinese):
+    rows = ('<row>' + '<c/>' * 10 + '</row>') * 40_001
+    data = workbook_with_sheet(SHEET_HEAD + '<dimension ref="A1:B2"/><sheetData>' + rows + '</sheetData></worksheet>')
+    assert len(data) < 400_000
+    started = time.monotonic()
+    with pytest.raises(ImportFileError) as refused:
+        read_upload('places.xlsx', data)
+    assert time.monotonic() - started < 10
+    assert CELLS_MESSAGE in str(refused.value)
+
+
+def test_an_upload_of_a_huge_sheet_says_so_and_imports_nothing(as_role):
+    admin = as_role('admin')
+    data = workbook_with_sheet(SHEET_HEAD + '<dimension ref="A1:Z1048576"/><sheetData></sheetData></worksheet>')
+    token = csrf_token(admin, '/admin/import/')
+    response = admin.post('/admin/import/', data={'csrf_token': token, 'kind': 'places',
+                                                 'file': (io.BytesIO(data), 'places.xlsx')},
+                          content_type='multipart/form-data')
+    assert response.status_code == 200 and CELLS_MESSAGE in response.get_data(as_text=True)
+    assert Place.select().count() == 3  # the test school's own

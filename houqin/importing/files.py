@@ -17,6 +17,9 @@ from houqin.importing.rows import (CHOICES, COLUMNS, EXAMPLES, EXAMPLE_NOTE, HEA
 
 HEADER_SEARCH_ROWS = 10          # a title row or two above the headers is common in school sheets
 MAX_UNPACKED_BYTES = 100 * 2**20  # an .xlsx is a zip: refuse one that unpacks to more than this
+# Cells read from a sheet, empty ones included (20,000 rows × 20 columns): a small .xlsx can declare or hold
+# millions of cells, and reading each costs time; refused before reading when the sheet's size says so.
+MAX_CELLS = 400_000
 OLE_MAGIC = b'\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1'  # old .xls (and other Office 97 files)
 CHOICES_SHEET = '可选值'
 HELP_SHEET = '填写说明'
@@ -68,8 +71,10 @@ def read_xlsx(data, extension):
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        sheet.reset_dimensions()  # some programs write a wrong size; read what is there
-        rows = list(limited_rows(sheet.iter_rows(values_only=True)))
+        if (sheet.max_row or 0) * (sheet.max_column or 0) > MAX_CELLS:  # the size the sheet declares
+            raise too_many_cells()
+        sheet.reset_dimensions()  # some programs write a wrong size; read what is there, still bounded
+        rows = list(limited_rows(bounded_cells(sheet.iter_rows(values_only=True))))
         book.close()
     except ImportFileError:
         raise
@@ -102,6 +107,23 @@ def read_csv(data):
         return list(limited_rows(tuple(row) for row in reader))
     except csv.Error:
         raise ImportFileError(_('This file could not be read as CSV. Save it again from Excel as “CSV UTF-8”.'))
+
+
+def too_many_cells():
+    """The refusal of a sheet with more cells than MAX_CELLS."""
+    return ImportFileError(_('The sheet has more than %(max)s cells (rows × columns, empty ones included); at most '
+                             '%(max)s can be read at once. Delete the empty rows and columns below and right of the '
+                             'table, or split it into several files.', max=f'{MAX_CELLS:,}'))
+
+
+def bounded_cells(rows):
+    """The rows as they are read, refusing the sheet once more than MAX_CELLS cells have gone by."""
+    cells = 0
+    for values in rows:
+        cells += max(len(values), 1)
+        if cells > MAX_CELLS:
+            raise too_many_cells()
+        yield values
 
 
 def limited_rows(rows):
