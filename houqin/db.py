@@ -2,8 +2,9 @@
 import os
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peewee import DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import DatabaseProxy, SqliteDatabase
 from playhouse.migrations import Runner
+from playhouse.pool import PooledPostgresqlDatabase
 
 database = DatabaseProxy()
 
@@ -28,15 +29,21 @@ def open_database(url):
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, timeout=10)
     if parts.scheme in ('postgres', 'postgresql'):
         kwargs = dict(parse_qsl(parts.query))
-        return PostgresqlDatabase(
+        # A pool per process: a request borrows a connection and gives it back (no connect per request).
+        # Connections idle for 5 minutes are replaced; a 21st concurrent borrower waits up to 10 s.
+        return PooledPostgresqlDatabase(
             unquote(parts.path.lstrip('/')), user=unquote(parts.username or '') or None,
             password=unquote(parts.password or '') or None, host=parts.hostname,
-            port=parts.port or 5432, prefer_psycopg3=True, **kwargs)
+            port=parts.port or 5432, prefer_psycopg3=True, max_connections=20, stale_timeout=300, timeout=10,
+            **kwargs)
     raise ValueError(f'unsupported database URL scheme: {parts.scheme!r} (use sqlite:/// or postgresql://)')
 
 
 def init_database(url):
     """Point the shared proxy at the database the URL names."""
+    previous = database.obj
+    if isinstance(previous, PooledPostgresqlDatabase):
+        previous.close_idle()  # a re-pointed proxy (tests, tools) leaves no idle connections behind
     db = open_database(url)
     database.initialize(db)
     return db
@@ -75,15 +82,32 @@ def migrate():
 
 
 def connect_for_request():
-    """Open (or reuse) this thread's connection."""
+    """Open (or reuse) this thread's connection; on PostgreSQL, borrow one from the process's pool."""
     database.connect(reuse_if_open=True)
 
 
 def close_after_request(exc=None):
-    """Close PostgreSQL connections after each request; keep SQLite's open.
+    """Give PostgreSQL connections back to the pool after each request; keep SQLite's open.
 
     Closing the last SQLite connection checkpoints and deletes the WAL (~1.4 ms a
     request), so each worker thread keeps one SQLite connection for its lifetime.
     """
     if not database.is_closed() and not is_sqlite():
         database.close()
+
+
+def forget_connections():
+    """In a forked child, drop (never use or close) the parent's connections: the child opens its own.
+
+    Closing an inherited PostgreSQL connection would end the parent's session too, and SQLite forbids
+    using a connection across fork(); so the child only forgets them.
+    """
+    db = database.obj
+    if db is None:
+        return
+    db._state.reset()
+    if isinstance(db, PooledPostgresqlDatabase):
+        db._connections, db._in_use = [], {}
+
+
+os.register_at_fork(after_in_child=forget_connections)

@@ -242,6 +242,7 @@ class Record(BaseModel):
 
     class Meta:
         indexes = ((('client_address', 'created_at'), False),
+                   (('item', 'created_at', 'id'), False),  # an asset's history (migration 0008)
                    # One activity's records on a campus in a time window: the compliance engine (migration 0009).
                    (('campus', 'activity', 'created_at'), False))
 
@@ -277,11 +278,23 @@ class WorkOrder(BaseModel):
     overdue_notified_at = DateTimeField(null=True)  # the overdue notice goes out once per due time
 
     class Meta:
-        indexes = ((('campus', 'year', 'sequence'), True), (('campus', 'status'), False))
+        indexes = ((('campus', 'year', 'sequence'), True), (('campus', 'status'), False),
+                   # Open orders on an asset, 我的报修, 我的工单 (migration 0008, tests/test_query_plans.py).
+                   (('item', 'created_at', 'id'), False), (('reporter', 'created_at'), False),
+                   (('assignee', 'status'), False))
 
     @property
     def number(self):
         return f'{self.year}-{self.sequence:04d}'
+
+
+# A place's own rows (item_id IS NULL), newest first, for the label's page (migration 0008). Partial, because
+# PostgreSQL does not take `item_id IS NULL` as an equality that would let a (place, item, time) index give
+# the rows in time order.
+Record.add_index(Record.index(Record.place, Record.activity, Record.created_at, where=Record.item.is_null()))
+Record.add_index(Record.index(Record.place, Record.created_at, Record.id, where=Record.item.is_null()))
+WorkOrder.add_index(WorkOrder.index(WorkOrder.place, WorkOrder.created_at, WorkOrder.id,
+                                    where=WorkOrder.item.is_null()))
 
 
 class WorkOrderEvent(BaseModel):
@@ -311,6 +324,9 @@ class Photo(BaseModel):
     event = ForeignKeyField(WorkOrderEvent, null=True, backref='photos', on_delete='CASCADE')
     uploaded_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
     created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('record', 'id'), False),)  # a record's photos in order (migration 0008)
 
 
 class Route(BaseModel):
