@@ -460,8 +460,9 @@ def notify_routine(campus, slots, now):
                                               & User.active))
             roles = set(MANAGER_ROLES) | ({routine.role} if routine.role and not people else set())
             subject, body = compose_missed(routine, claimed, clock.zone_name(campus))
+            day = clock.to_local(claimed[0].start, clock.zone_name(campus)).date()
             enqueue(campus.id, 'routine', subject, body, roles=roles, people=people,
-                    link=f'/routines/{routine.id}/')
+                    link=f'/admin/routines/slots?routine={routine.id}&status=missed&day={day.isoformat()}')
     return len(claimed)
 
 
