@@ -32,7 +32,7 @@ SETTINGS = {
     'PHOTO_DIR': (None, str, 'where photos are stored (outside the web root); default instance/photos'),
     'LABEL_FONT': (None, str, 'font file for Chinese text on PDF/PNG labels ("path" or "path.ttc#N"); default: a system CJK font'),
     'NOTIFY_AFTER_REQUESTS': (True, flag, 'deliver notifications from a background thread after requests; off when `flask houqin notify` runs'),
-    'NOTIFY_TIMEOUT': (10, int, 'seconds any one webhook or SMTP call may take before it counts as failed'),
+    'NOTIFY_TIMEOUT': (10, int, 'seconds one webhook or SMTP send may take in all before it is stopped and counted as failed'),
     'SMTP_HOST': (None, str, 'SMTP server for e-mail notifications; unset, e-mail channels fail with a message saying so'),
     'SMTP_PORT': (None, int, 'SMTP port; default 465 with SMTP_SECURITY=ssl, else 25'),
     'SMTP_SECURITY': ('none', str, 'none, starttls or ssl'),

@@ -141,8 +141,8 @@ def ctx(quiet_app):
 
 
 def channel(school, url, kind='webhook', audience='managers', **fields):
-    return NotificationChannel.create(campus=school['campus'], name=f'{kind}-{audience}', kind=kind, url=url,
-                                      audience=audience, **fields)
+    fields.setdefault('name', f'{kind}-{audience}')
+    return NotificationChannel.create(campus=school['campus'], kind=kind, url=url, audience=audience, **fields)
 
 
 def deliver(now=None):
@@ -478,6 +478,106 @@ def wait_for(condition, seconds=15):
             return True
         time.sleep(0.05)
     return False
+
+
+class DripServer:
+    """A receiver that reads the request, then answers one byte a second (in the status line or the body)."""
+
+    def __init__(self, where):
+        self.where, self.connections, self.closed = where, 0, []
+        self.listener = socket.socket()
+        self.listener.bind(('127.0.0.1', 0))
+        self.listener.listen(8)
+        self.url = f'http://127.0.0.1:{self.listener.getsockname()[1]}/hook'
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                conn, _address = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self.drip, args=(conn,), daemon=True).start()
+
+    def drip(self, conn):
+        started = time.monotonic()
+        conn.recv(65536)
+        head, tail = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 60\r\n\r\n', b'{' * 60
+        if self.where == 'body':
+            conn.sendall(head)
+        try:
+            for byte in (head + tail if self.where == 'headers' else tail):
+                conn.sendall(bytes([byte]))
+                time.sleep(1)
+        except OSError:  # the sender hung up
+            self.closed.append(time.monotonic() - started)
+        finally:
+            conn.close()
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.mark.parametrize('where', ['headers', 'body'])
+def test_a_receiver_that_drips_is_cut_off_at_the_deadline_and_retried_later(quiet_app, ctx, where):
+    """NOTIFY_TIMEOUT is the whole send, not one read: a receiver sending a byte a second is stopped after 3 s,
+    well inside the claim's lease, so a second worker meanwhile finds the row claimed and sends nothing."""
+    from houqin.notify.delivery import lease_seconds
+    server = DripServer(where)
+    try:
+        channel(ctx, server.url)
+        report_problem(ctx['campus'], place=ctx['room'], title='配电房有焦味', hazard=True)
+        results = {}
+
+        def first_worker():
+            with quiet_app.app_context(), db.database.connection_context():
+                started = time.monotonic()
+                results['first'] = deliver_due()
+                results['seconds'] = time.monotonic() - started
+        thread = threading.Thread(target=first_worker)
+        thread.start()
+        assert wait_for(lambda: server.connections == 1, 5)
+        time.sleep(1)
+        assert deliver_due() == (0, 0)  # the second worker, while the first is still sending
+        thread.join(timeout=20)
+        assert results['first'] == (0, 1) and 3 <= results['seconds'] < 5
+        assert lease_seconds() == 42 and results['seconds'] * 4 < lease_seconds()
+        row = Outbox.get()
+        assert (row.attempts, row.sent_at, row.claimed_by) == (1, None, None)
+        assert 'no complete answer within 3 s' in row.last_error
+        assert wait_for(lambda: server.closed, 3) and server.closed[0] < 5  # the connection was dropped
+        assert server.connections == 1
+        tried_at = datetime.datetime.fromisoformat(row.attempt_log[0]['at'])
+        assert round((row.next_attempt_at - tried_at).total_seconds()) in (15, 16)  # then the usual backoff
+    finally:
+        server.close()
+
+
+def test_a_hanging_channel_does_not_delay_another_channels_message(quiet_app, ctx, hook, hanging_server):
+    """Channels are delivered side by side: the hanging one's message waits for its deadline, the other's
+    goes out at once."""
+    hanging = channel(ctx, hanging_server.url, name='hangs')
+    server = hook()
+    working = channel(ctx, server.url, name='works')
+    with db.database.atomic():
+        send_test(hanging)  # queued first
+        send_test(working)
+    results = {}
+
+    def deliver_in_background():
+        with quiet_app.app_context(), db.database.connection_context():
+            results['pass'] = deliver_due()
+    started = time.monotonic()
+    thread = threading.Thread(target=deliver_in_background)
+    thread.start()
+    assert wait_for(lambda: server.received, 10)
+    assert time.monotonic() - started < 1.5 and hanging_server.accepted  # the hanging send is still in flight
+    thread.join(timeout=20)
+    assert results['pass'] == (1, 1)
+    rows = {r.target_id: r for r in Outbox.select()}
+    assert rows[working.id].sent_at is not None and rows[hanging.id].sent_at is None
+    assert 'no complete answer within 3 s' in rows[hanging.id].last_error
 
 
 def test_a_hanging_sender_does_not_block_a_web_request(database_url, tmp_path, hanging_server):

@@ -1,18 +1,27 @@
 """Delivery: claim due outbox rows, send them, record every attempt; the worker and the after-request thread.
 
 A notification is an Outbox row written in the same transaction as the event that causes it, one row per
-channel that reaches one of its recipients. Delivery claims rows atomically (so two workers never send one
-twice), sends outside any transaction with a timeout on every network call, and records each attempt;
-a failed row is retried after 15 s, 1 min, 4 min, 16 min, then hourly, until it goes through.
+channel that reaches one of its recipients. Delivery claims rows atomically (so two live workers never send
+one twice), sends outside any transaction within one total deadline per send (senders.py), far inside the
+claim's lease, and records each attempt; a failed row is retried after 15 s, 1 min, 4 min, 16 min, then
+hourly, until it goes through. Channels are delivered independently, each by its own thread of a small
+pool, so a slow or hanging robot never holds back another channel's messages; a channel whose send fails
+waits for the next pass before its other rows are tried.
+
+What this guarantees: every row is sent until one attempt succeeds; a row is sent twice only when a worker
+dies (or its database write fails) after the receiver has the message but before the attempt is recorded,
+and then the message carries the same delivery id (X-Houqin-Delivery for webhooks, Message-ID for e-mail).
 """
 import datetime
 import logging
 import secrets
+import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import click
-from flask import g
+from flask import current_app, g
 from flask.cli import with_appcontext
 from peewee import OperationalError
 
@@ -26,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BACKOFF_SECONDS = (15, 60, 240, 960, 3600)  # then hourly, for as long as it takes
 BATCH = 50
+CHANNEL_THREADS = 4  # channels delivered at the same time by one pass
 
 
 # Delivery ------------------------------------------------------------------------------------------------
@@ -36,7 +46,8 @@ def retry_delay(attempts):
 
 
 def lease_seconds():
-    """How long a claim holds: longer than any send can take, so a live claim is never taken over."""
+    """How long a claim holds: four times a send's whole deadline and 30 s more, so a live claim is never
+    taken over (the deadline is enforced, senders.Deadline)."""
     return int(timeout_seconds() * 4) + 30
 
 
@@ -80,15 +91,38 @@ def record_or_retry(row_id, worker, error, now):
 
 
 def deliver_due(now=None, worker=None, limit=BATCH, stop=None):
-    """Send every due notification of every campus once; returns (sent, failed). A set `stop` ends it early."""
+    """Send every due notification of every campus once, channels side by side; returns (sent, failed).
+    A set `stop` ends it early (after the sends in flight)."""
     now = now or utcnow()
     worker = worker or secrets.token_hex(8)
-    due = (Outbox.select(Outbox.id).join(NotificationChannel, on=(Outbox.target == NotificationChannel.id))
+    due = (Outbox.select(Outbox.id, Outbox.target).join(NotificationChannel, on=(Outbox.target == NotificationChannel.id))
            .where(Outbox.sent_at.is_null() & (Outbox.next_attempt_at <= now) & NotificationChannel.active
                   & (Outbox.locked_until.is_null() | (Outbox.locked_until < now)))
            .order_by(Outbox.next_attempt_at, Outbox.id).limit(limit))
+    by_channel = {}
+    for row_id, target_id in due.tuples():
+        by_channel.setdefault(target_id, []).append(row_id)
+    if len(by_channel) <= 1:
+        results = [deliver_channel(ids, worker, now, stop) for ids in by_channel.values()]
+    else:
+        app = current_app._get_current_object()
+        with ThreadPoolExecutor(max_workers=min(CHANNEL_THREADS, len(by_channel)),
+                                thread_name_prefix='houqin-channel') as pool:
+            results = list(pool.map(lambda ids: deliver_in_thread(app, ids, worker, now, stop),
+                                    by_channel.values()))
+    return sum(r[0] for r in results), sum(r[1] for r in results)
+
+
+def deliver_in_thread(app, row_ids, worker, now, stop):
+    """deliver_channel in a pool thread: its own app context and database connection."""
+    with app.app_context(), db.database.connection_context():
+        return deliver_channel(row_ids, worker, now, stop)
+
+
+def deliver_channel(row_ids, worker, now, stop=None):
+    """Send one channel's due rows in order; after a failure the rest wait for the next pass. (sent, failed)"""
     sent = failed = 0
-    for (row_id,) in list(due.tuples()):
+    for row_id in row_ids:
         if stop is not None and stop.is_set():
             break
         if not claim(row_id, worker, now):
@@ -104,7 +138,10 @@ def deliver_due(now=None, worker=None, limit=BATCH, stop=None):
             log.exception('notification %s failed', row_id)
             error = f'{type(exc).__name__}: {exc}'
         record_or_retry(row_id, worker, error, now)
-        sent, failed = (sent + 1, failed) if not error else (sent, failed + 1)
+        if error:
+            failed += 1
+            break  # this channel is down or slow now: don't spend this pass on its other rows
+        sent += 1
     return sent, failed
 
 
@@ -213,7 +250,6 @@ def init_app(app):
 @click.option('--interval', default=5.0, show_default=True, help='seconds between checks when idle')
 def notify_command(once, interval):
     """Deliver notifications until stopped (SIGTERM finishes the message in flight first)."""
-    import signal
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_args: stop.set())

@@ -1,9 +1,19 @@
-"""The senders: WeCom, DingTalk and Feishu group robots, a JSON webhook, and e-mail over SMTP."""
+"""The senders: WeCom, DingTalk and Feishu group robots, a JSON webhook, and e-mail over SMTP.
+
+Every send has one total deadline (NOTIFY_TIMEOUT seconds), not only a timeout per socket read: a receiver
+that answers one byte a second would otherwise hold a send for ever. A watchdog timer shuts the send's
+sockets down when the deadline passes, which wakes a blocked read at once; the attempt then fails and is
+retried with backoff. The deadline is far inside the delivery claim's lease, so no other worker takes a row
+over while its send is still running.
+"""
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import smtplib
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -12,27 +22,116 @@ from email.message import EmailMessage
 
 from flask import current_app, has_app_context
 
+
 class SendFailed(Exception):
     """A delivery attempt failed; the message is recorded on the outbox row."""
 
 
 def timeout_seconds():
-    """Seconds any one network call may take."""
+    """Seconds one send may take in all: connecting, sending and reading the reply."""
     return float(current_app.config.get('NOTIFY_TIMEOUT', 10)) if has_app_context() else 10.0
 
 
+class Deadline:
+    """A send's total time limit: sockets registered with it are shut down when the time is up."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.expired = False
+        self.sockets = []
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(seconds, self.expire)
+        self.timer.daemon = True
+
+    def __enter__(self):
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.timer.cancel()
+        return False
+
+    def watch(self, sock):
+        """Shut this socket down at the deadline (at once if it has passed)."""
+        with self.lock:
+            self.sockets.append(sock)
+            expired = self.expired
+        if expired:
+            shut(sock)
+
+    def expire(self):
+        with self.lock:
+            self.expired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            shut(sock)
+
+    def failure(self, exc):
+        """The SendFailed for an exception raised during this send."""
+        if self.expired:
+            return SendFailed(f'no complete answer within {self.seconds:g} s (HOUQIN_NOTIFY_TIMEOUT); stopped')
+        return SendFailed(f'{type(exc).__name__}: {getattr(exc, "reason", exc)}'[:500])
+
+
+def shut(sock):
+    """Wake any read blocked on the socket and refuse further ones."""
+    try:
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+    except (OSError, TypeError):
+        pass
+
+
+def watched(connection_class, deadline):
+    """An http.client connection class whose sockets the deadline shuts down."""
+    class Watched(connection_class):
+        def connect(self):
+            super().connect()
+            deadline.watch(self.sock)
+    return Watched
+
+
+class WatchedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(watched(http.client.HTTPConnection, self.deadline), req)
+
+
+class WatchedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(watched(http.client.HTTPSConnection, self.deadline), req, context=self._context)
+
+
 def post_json(url, payload, headers=None):
-    """POST JSON and return the decoded reply (or {}); SendFailed on a network error or non-2xx status."""
+    """POST JSON and return the decoded reply (or {}); SendFailed on a network error, a non-2xx status or
+    when the whole exchange takes longer than the send's deadline."""
     body = json.dumps(payload, ensure_ascii=False).encode('utf-8')
     request = urllib.request.Request(url, data=body, method='POST', headers={
         'Content-Type': 'application/json; charset=utf-8', 'User-Agent': 'houqin', **(headers or {})})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_seconds()) as response:
-            text = response.read(65536).decode('utf-8', 'replace')
-    except urllib.error.HTTPError as exc:
-        raise SendFailed(f'HTTP {exc.code}: {exc.read(500).decode("utf-8", "replace")}')
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise SendFailed(f'{type(exc).__name__}: {getattr(exc, "reason", exc)}')
+    limit = timeout_seconds()
+    with Deadline(limit) as deadline:
+        opener = urllib.request.build_opener(WatchedHTTPHandler(deadline), WatchedHTTPSHandler(deadline))
+        try:
+            with opener.open(request, timeout=limit) as response:
+                text = response.read(65536).decode('utf-8', 'replace')
+        except urllib.error.HTTPError as exc:
+            if deadline.expired:
+                raise deadline.failure(exc)
+            try:
+                detail = exc.read(500).decode('utf-8', 'replace')
+            except (OSError, http.client.HTTPException):
+                detail = ''
+            raise SendFailed(f'HTTP {exc.code}: {detail}')
+        except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+            raise deadline.failure(exc)
+        if deadline.expired:
+            raise deadline.failure(None)
     try:
         return json.loads(text) if text.strip() else {}
     except ValueError:
@@ -112,16 +211,23 @@ def send_email(channel, row):
     message.set_content(row.body)
     security = (config.get('SMTP_SECURITY') or 'none').lower()
     port = int(config.get('SMTP_PORT') or (465 if security == 'ssl' else 25))
-    try:
-        cls = smtplib.SMTP_SSL if security == 'ssl' else smtplib.SMTP
-        with cls(config['SMTP_HOST'], port, timeout=timeout_seconds()) as smtp:
-            if security == 'starttls':
-                smtp.starttls()
-            if config.get('SMTP_USER'):
-                smtp.login(config['SMTP_USER'], config.get('SMTP_PASSWORD') or '')
-            smtp.send_message(message)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise SendFailed(f'{type(exc).__name__}: {exc}'[:500])
+    cls = smtplib.SMTP_SSL if security == 'ssl' else smtplib.SMTP
+    limit = timeout_seconds()
+    with Deadline(limit) as deadline:
+        try:
+            with cls(timeout=limit) as smtp:
+                smtp.connect(config['SMTP_HOST'], port)
+                deadline.watch(smtp.sock)
+                if security == 'starttls':
+                    smtp.starttls()
+                    deadline.watch(smtp.sock)
+                if config.get('SMTP_USER'):
+                    smtp.login(config['SMTP_USER'], config.get('SMTP_PASSWORD') or '')
+                smtp.send_message(message)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise deadline.failure(exc)
+        if deadline.expired:
+            raise deadline.failure(None)
 
 
 SENDERS = {'wecom': send_wecom, 'dingtalk': send_dingtalk, 'feishu': send_feishu, 'webhook': send_webhook,
