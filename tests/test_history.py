@@ -117,3 +117,17 @@ def test_another_campus_records_never_show(app, school, as_role):
 
 def make_other_campus():
     return Campus.create(name='别的学校', code='other')
+
+
+def test_routine_filter_shows_the_routine_records(app, school, as_role):
+    from houqin.models import Routine
+    made = seed(school)
+    with database.connection_context():
+        routine = Routine.create(campus=school['campus'], name='教室保洁', activity='cleaning', target_kind='classroom',
+                                 role='janitor', schedule={'type': 'daily'})
+    admin = as_role('admin')
+    html = admin.get(f'/admin/records/?routine={routine.id}').get_data(as_text=True)
+    assert rows(html) == ['保洁 · 教学楼 › 一楼 › 101教室', '保洁 · 教学楼 › 一楼 › 101教室']  # not the playground's
+    assert f'<option value="{routine.id}" selected>教室保洁</option>' in html
+    assert made['away'].id
+    assert rows(admin.get('/admin/records/?routine=9999').get_data(as_text=True)) == []

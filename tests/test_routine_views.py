@@ -1,10 +1,16 @@
 """The views of issue 12 through HTTP: new checklists for any kind and activity, routine admin pages and the
 campus calendar, 今日任务 and the 概览 dashboard, with bad input and permissions."""
-from helpers import csrf_token
+import datetime
+import json
+import re
+
+from helpers import csrf_token, login
 
 from houqin.checklists.versions import active_template, questions
+from houqin.clock import day_bounds, to_utc, utcnow
 from houqin.db import database
-from houqin.models import AuditLog, ChecklistItem, ChecklistTemplate, Holiday, Place, Routine, Term
+from houqin.models import (AuditLog, Campus, ChecklistItem, ChecklistTemplate, Holiday, Place, Record, Routine, RoutineNotice,
+                           Tag, Term, WorkOrder)
 
 
 def checklist_form(client, **fields):
@@ -193,3 +199,179 @@ def test_campus_calendar(app, school, as_role):
                       data={'csrf_token': csrf_token(admin, page)}).status_code == 302
     with database.connection_context():
         assert Term.select().count() == 0 and Holiday.select().count() == 1
+
+
+# 今日任务, the dashboard and the slot lists ------------------------------------------------------------------
+
+def daily_toilet_routine(school, people, created_days_ago=3):
+    """Two toilets with labels and a daily cleaning routine for them, every day, made some days ago."""
+    with database.connection_context():
+        floor = school['floor']
+        made = utcnow() - datetime.timedelta(days=created_days_ago)
+        toilets = [Place.create(campus=school['campus'], parent=floor, name=name, kind='toilet', created_at=made)
+                   for name in ('男厕', '女厕')]
+        tags = [Tag.create(token=token, campus=school['campus'], place=p) for token, p in
+                zip(('TOILETAAAA', 'TOILETBBBB'), toilets)]
+        routine = Routine.create(campus=school['campus'], name='厕所每日保洁', activity='cleaning',
+                                 target_kind='toilet', people=[u.id for u in people], schedule={'type': 'daily'},
+                                 calendar='every_day', created_at=made)
+    return routine, toilets, tags
+
+
+def clean(school, place, when, n):
+    with database.connection_context():
+        return Record.create(uuid=f'00000000-0000-4000-8000-{n:012d}', campus=school['campus'], place=place,
+                             activity='cleaning', user=school['users']['janitor'], created_at=when)
+
+
+def task_lines(html):
+    """(target, status badge) of each 今日任务 line, in order."""
+    return [(name, status) for name, status in
+            re.findall(r'<li class="task st-\w+">\s*<a class="row" href="[^"]*">\s*<span><b>([^<]+)</b> '
+                       r'<span class="badge slot-\w+">([^<]+)</span>', html)]
+
+
+def test_todays_tasks_link_to_the_labels_and_follow_the_records(app, school, as_role):
+    routine, toilets, tags = daily_toilet_routine(school, [school['users']['janitor']])
+    janitor = as_role('janitor')
+    html = janitor.get('/').get_data(as_text=True)
+    assert '今日任务' in html and task_lines(html) == [('女厕', '待完成'), ('男厕', '待完成')] or \
+        task_lines(html) == [('男厕', '待完成'), ('女厕', '待完成')]
+    assert 'href="/t/TOILETAAAA"' in html and 'href="/t/TOILETBBBB"' in html
+    clean(school, toilets[0], utcnow() - datetime.timedelta(seconds=5), 1)
+    html = janitor.get('/').get_data(as_text=True)
+    due = html.split('今天漏做')[0].split('今日已完成')[0]
+    assert task_lines(due) == [('女厕', '待完成')]
+    assert '今日已完成（1）' in html and '<b>1</b>已完成' in html.replace('\n', '').replace('  ', '')
+    # Someone without routines gets the plain start page; a manager without routines the overview.
+    assert '今日任务' not in as_role('teacher').get('/').get_data(as_text=True)
+    assert as_role('manager').get('/').headers['Location'] == '/admin/'
+
+
+def stat(html, href_part):
+    """The number of the dashboard stat whose link contains href_part."""
+    match = re.search(r'<a class="stat[^"]*" href="[^"]*' + re.escape(href_part) + r'[^"]*"><b>([^<]+)</b>', html)
+    assert match, href_part
+    return match.group(1)
+
+
+def test_dashboard_counts_a_past_day_and_notifies_missed_slots_once(app, school, as_role):
+    routine, toilets, tags = daily_toilet_routine(school, [school['users']['janitor']])
+    with database.connection_context():
+        zone = school['campus'].timezone
+        yesterday = school['campus'].today() - datetime.timedelta(days=1)
+    start, _end = day_bounds(yesterday, zone)
+    clean(school, toilets[0], start + datetime.timedelta(hours=9), 1)
+    manager = as_role('manager')
+    html = manager.get(f'/admin/?day={yesterday.isoformat()}').get_data(as_text=True)
+    d = yesterday.isoformat()
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=done') == '1'
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=missed') == '1'
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=due') == '0'
+    missed_list = html.split('漏做的保洁')[1].split('</section>')[0]
+    assert '女厕' in missed_list and '男厕' not in missed_list and 'Janitor' in missed_list
+    with database.connection_context():
+        notified = RoutineNotice.select().where(RoutineNotice.routine == routine).count()
+    assert notified >= 1  # yesterday's miss (and the day before's, within the look-back) told once
+    manager.get('/admin/')
+    with database.connection_context():
+        assert RoutineNotice.select().where(RoutineNotice.routine == routine).count() == notified
+    slots = manager.get(f'/admin/routines/slots?day={d}&activity=cleaning&status=missed').get_data(as_text=True)
+    assert task_lines(slots) == [('女厕', '漏做')]
+    assert manager.get('/admin/?day=2026-02-30').status_code == 400
+    assert manager.get('/admin/?day=2999-01-01').status_code == 400
+    assert manager.get('/admin/routines/slots?day=x').status_code == 400
+    assert as_role('janitor').get('/admin/').status_code == 403
+
+
+def test_dashboard_draws_svg_without_inline_styles(app, school, as_role):
+    daily_toilet_routine(school, [school['users']['janitor']])
+    html = as_role('admin').get('/admin/?map=week').get_data(as_text=True)
+    assert html.count('<svg class="trend"') == 2 and '<svg class="floor-map"' in html
+    assert 'style=' not in html and '<script' not in html
+
+
+# The demo school: the dashboard against a hand count, and against `flask houqin compliance --json` ---------
+
+def runs_on_school_day(day):
+    """A school day by hand: a make-up day, or a weekday in a term and in no holiday."""
+    if Holiday.select().where((Holiday.kind == 'makeup') & (Holiday.starts_on <= day) & (Holiday.ends_on >= day)).exists():
+        return True
+    in_term = Term.select().where((Term.starts_on <= day) & (Term.ends_on >= day)).exists()
+    holiday = Holiday.select().where((Holiday.kind == 'holiday') & (Holiday.starts_on <= day)
+                                     & (Holiday.ends_on >= day)).exists()
+    return day.weekday() < 5 and in_term and not holiday
+
+
+def window_starts(routine, day, zone):
+    """The routine's windows on a day as (start, end) in naive UTC, straight from its stored times."""
+    out = []
+    for start, end in routine.schedule['windows']:
+        first = datetime.datetime.combine(day, datetime.time.fromisoformat(start))
+        last = datetime.datetime.combine(day, datetime.time.fromisoformat(end))
+        out.append((to_utc(first, zone), to_utc(last, zone)))
+    return out
+
+
+def hand_count_missed_cleanings(campus, day, now):
+    """Missed toilet cleanings of a past school day, counted by hand: a window with no cleaning at the toilet from
+    its start until the next window starts (the next school day's first window for the day's last)."""
+    zone = campus.timezone
+    following = day + datetime.timedelta(days=1)
+    while not runs_on_school_day(following):
+        following += datetime.timedelta(days=1)
+    missed = []
+    for routine in Routine.select().where((Routine.campus == campus) & (Routine.activity == 'cleaning')):
+        windows = window_starts(routine, day, zone)
+        limits = [s for s, _e in windows[1:]] + [window_starts(routine, following, zone)[0][0]]
+        for place_id in routine.targets:
+            for (start, end), limit in zip(windows, limits):
+                done = Record.select().where((Record.place == place_id) & Record.item.is_null()
+                                             & (Record.activity == 'cleaning') & (Record.created_at >= start)
+                                             & (Record.created_at < min(limit, now))).exists()
+                if not done and end <= now:
+                    missed.append((place_id, start))
+    return missed
+
+
+def test_demo_dashboard_against_a_hand_count_and_the_cli(app, runner):
+    result = runner.invoke(args=['houqin', 'demo'])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    with database.connection_context():
+        campus = Campus.get(Campus.is_demo == True)  # noqa: E712
+        today = campus.today()
+        day = today - datetime.timedelta(days=1)
+        while not runs_on_school_day(day):
+            day -= datetime.timedelta(days=1)
+        missed = hand_count_missed_cleanings(campus, day, now)
+        overdue = WorkOrder.select().where((WorkOrder.campus == campus)
+                                           & WorkOrder.status.in_(('reported', 'accepted', 'in_progress'))
+                                           & (WorkOrder.due_at < now)).count()
+    assert len(missed) > 0 and overdue > 0  # the demo's history has misses and late repairs to show
+    admin = app.test_client()
+    assert login(admin, 'manager', 'demo1234').status_code == 302
+    d = day.isoformat()
+    html = admin.get(f'/admin/?day={d}').get_data(as_text=True)
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=missed') == str(len(missed))
+    assert stat(html, 'overdue=1') == str(overdue)
+    listed = task_lines(admin.get(f'/admin/routines/slots?day={d}&activity=cleaning&status=missed')
+                        .get_data(as_text=True))
+    assert len(listed) == len(missed) and {status for _n, status in listed} == {'漏做'}
+    # The script contract: the CLI's JSON for the day says what the dashboard says.
+    result = runner.invoke(args=['houqin', 'compliance', '--date', d, '--activity', 'cleaning', '--json'])
+    assert result.exit_code == 0, result.output
+    slots = json.loads(result.output)
+    by_status = {s: sum(1 for slot in slots if slot['status'] == s) for s in ('done', 'late', 'missed', 'due', 'upcoming')}
+    assert by_status['missed'] == len(missed)
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=done') == str(by_status['done'] + by_status['late'])
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=due') == str(by_status['due'])
+    assert stat(html, f'day={d}&amp;activity=cleaning&amp;status=upcoming') == str(by_status['upcoming'])
+    if by_status['late']:
+        assert f'<small>({by_status["late"]} 个迟做)</small>' in html
+    # Today's numbers agree with today's JSON too.
+    html = admin.get('/admin/').get_data(as_text=True)
+    today_slots = json.loads(runner.invoke(args=['houqin', 'compliance', '--activity', 'cleaning', '--json']).output)
+    t = today.isoformat()
+    assert stat(html, f'day={t}&amp;activity=cleaning&amp;status=missed') == \
+        str(sum(1 for s in today_slots if s['status'] == 'missed'))

@@ -17,7 +17,7 @@ from houqin.models import AuditLog, Item, Membership, Place, Tag, User
 from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.permissions import requires
 from houqin.routines.service import check_missed
-from houqin.web import Page, page_number
+from houqin.web import Page, bounded_date, page_number
 
 bp = Blueprint('admin', __name__, url_prefix='/admin')
 
@@ -43,7 +43,7 @@ def dashboard_day(today):
     if not typed:
         return today, None
     try:
-        day = datetime.date.fromisoformat(typed)
+        day = bounded_date(typed)
     except ValueError:
         return today, _('Please enter a date as YYYY-MM-DD.')
     return (day, None) if day <= today else (today, _('The dashboard shows today or a past day.'))

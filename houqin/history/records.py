@@ -1,4 +1,4 @@
-"""The records list without Flask: filters read from query arguments, one keyset page, answers and photos.
+"""The records list, no views here: filters read from query arguments, one keyset page, answers and photos.
 
 Cost stays flat as history grows: rows come newest first by primary key below a cursor (`before`), and the
 count is capped (COUNT over a LIMITed subquery), never a COUNT(*) over all history.
@@ -12,6 +12,7 @@ from houqin.checklists.versions import questions
 from houqin.clock import days_bounds, zone_name
 from houqin.models import ChecklistTemplate, Item, Membership, Photo, Place, Record, User, WorkOrder
 from houqin.places.tree import descendant_ids
+from houqin.web import bounded_date, int_or_none
 
 PER_PAGE = 30
 COUNT_CAP = 1000
@@ -44,13 +45,12 @@ class RecordFilter:
 def parse_date(text):
     """A date from YYYY-MM-DD, None when empty; ValueError when malformed."""
     text = (text or '').strip()
-    return datetime.date.fromisoformat(text) if text else None
+    return bounded_date(text) if text else None
 
 
 def parse_id(text):
     """A positive id from a query argument, None when empty or not a number."""
-    text = (text or '').strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    return int_or_none((text or '').strip())
 
 
 def read_filter(args, messages):

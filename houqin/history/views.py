@@ -5,9 +5,10 @@ from flask_babel import gettext as _
 from houqin.checklists.versions import campus_templates
 from houqin.history.records import (OUTCOMES, RecordFilter, describe, filtered_query, parse_id, people_choices,
                                     read_filter, record_page)
-from houqin.models import Record
+from houqin.models import Record, Routine
 from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
+from houqin.routines.service import routine_targets as service_targets
 from houqin.vocab import RECORD_ACTIVITY_LABELS
 
 bp = Blueprint('history', __name__, url_prefix='/admin/records')
@@ -16,13 +17,19 @@ SECTION_SIZE = 10
 
 
 def routine_choices(campus):
-    """(id, name) of the campus's routines (filled in once the routines area lands)."""
-    return []
+    """(id, name) of the campus's routines, for the routine filter."""
+    return [(r.id, r.name) for r in Routine.select(Routine.id, Routine.name)
+            .where(Routine.campus == campus).order_by(Routine.name, Routine.id)]
 
 
 def routine_targets(campus, routine_id):
-    """(activity, place ids, item ids) a routine covers, for the routine filter."""
-    return None
+    """(activity, place ids, item ids) a routine covers, for the routine filter; nothing for another campus's."""
+    routine = Routine.get_or_none((Routine.id == routine_id) & (Routine.campus == campus))
+    if routine is None:
+        return '', set(), set()
+    targets = service_targets(routine)
+    return (routine.activity, {t.id for t in targets if t.type == 'place'},
+            {t.id for t in targets if t.type == 'item'})
 
 
 def activity_choices(campus):

@@ -17,7 +17,7 @@ from houqin.routines.schedule import CALENDAR_MODES, DATE_FIELDS, ScheduleError,
 from houqin.routines.service import campaign_progress, campus_slots, counts, routine_targets
 from houqin.vocab import (ACTIVITY_LABELS, CALENDAR_MODE_LABELS, ITEM_KIND_LABELS, PLACE_KIND_LABELS, ROLE_LABELS,
                           ROLES, SLOT_STATUS_LABELS)
-from houqin.web import campus_or_404
+from houqin.web import bounded_date, campus_or_404, int_or_none
 
 bp = Blueprint('routines', __name__, url_prefix='/admin/routines')
 
@@ -58,7 +58,7 @@ def read_schedule(form):
         spec['times'] = split_list(form.get('times'))
         spec['tolerance'] = (form.get('tolerance') or '15').strip()
     elif kind == 'weekly':
-        spec['weekdays'] = [int(d) for d in form.getlist('weekdays') if d.isdigit()]
+        spec['weekdays'] = [int_or_none(d, 0, 6) for d in form.getlist('weekdays') if int_or_none(d, 0, 6) is not None]
     elif kind == 'every_n_weeks':
         spec.update(n=(form.get('n') or '').strip(), anchor=(form.get('anchor') or '').strip(),
                     weekday=(form.get('weekday') or '').strip())
@@ -129,16 +129,17 @@ def read_routine(campus, form):
     fields.update(target_type=target_type if target_type in ('place', 'item') else 'place', target_kind=kind)
     subtree = None
     if typed['subtree']:
-        subtree = Place.get_or_none((Place.id == typed['subtree']) & (Place.campus == campus)) \
-            if typed['subtree'].isdigit() else None
+        subtree_id = int_or_none(typed['subtree'])
+        subtree = Place.get_or_none((Place.id == subtree_id) & (Place.campus == campus)) if subtree_id else None
         if subtree is None:
             errors['subtree'] = _('Choose a place of this school.')
     fields['subtree'] = subtree
     picked = []
     if target_type == 'place':
-        ids = [int(p) for p in typed['picked'] if p.isdigit()]
-        picked = [p.id for p in Place.select(Place.id).where((Place.campus == campus) & Place.id.in_(ids or [0]))]
-        if len(picked) != len(set(ids)):
+        ids = [int_or_none(p) for p in typed['picked']]
+        picked = [p.id for p in Place.select(Place.id).where((Place.campus == campus)
+                                                             & Place.id.in_([i for i in ids if i] or [0]))]
+        if None in ids or len(picked) != len(set(ids)):
             errors['picked'] = _('Some of the picked places are not of this school.')
     elif typed['assets']:
         wanted = split_list(typed['assets'])
@@ -290,7 +291,7 @@ def slot_filter(args, today):
     """(first day, last day, activity, status, place id, routine id, error) from the slot list's query arguments."""
     error = None
     try:
-        day = datetime.date.fromisoformat(args.get('day', '').strip()) if args.get('day') else today
+        day = bounded_date(args.get('day', '')) if args.get('day') else today
     except ValueError:
         day, error = today, _('Please enter a date as YYYY-MM-DD.')
     first = last = day
@@ -299,8 +300,8 @@ def slot_filter(args, today):
         last = first + datetime.timedelta(days=6)
     status = args.get('status', '')
     return (first, last, (args.get('activity') or '').strip()[:20] or None,
-            status if status in SLOT_STATUS_LABELS else '', args.get('place', type=int),
-            args.get('routine', type=int), error)
+            status if status in SLOT_STATUS_LABELS else '', int_or_none(args.get('place', '')),
+            int_or_none(args.get('routine', '')), error)
 
 
 @bp.route('/slots')
@@ -336,7 +337,7 @@ def read_calendar_entry(form):
     for name in ('starts_on', 'ends_on'):
         text = typed[name] or (typed['starts_on'] if name == 'ends_on' and kind == 'makeup' else '')
         try:
-            dates[name] = datetime.date.fromisoformat(text)
+            dates[name] = bounded_date(text)
         except ValueError:
             errors[name] = _('Please enter a date as YYYY-MM-DD.')
     if not errors.get('starts_on') and not errors.get('ends_on') and dates['ends_on'] < dates['starts_on']:
