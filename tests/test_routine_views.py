@@ -211,7 +211,7 @@ def daily_toilet_routine(school, people, created_days_ago=3):
         toilets = [Place.create(campus=school['campus'], parent=floor, name=name, kind='toilet', created_at=made)
                    for name in ('男厕', '女厕')]
         tags = [Tag.create(token=token, campus=school['campus'], place=p) for token, p in
-                zip(('TOILETAAAA', 'TOILETBBBB'), toilets)]
+                zip(('TT0000000A', 'TT0000000B'), toilets)]
         routine = Routine.create(campus=school['campus'], name='厕所每日保洁', activity='cleaning',
                                  target_kind='toilet', people=[u.id for u in people], schedule={'type': 'daily'},
                                  calendar='every_day', created_at=made)
@@ -237,7 +237,7 @@ def test_todays_tasks_link_to_the_labels_and_follow_the_records(app, school, as_
     html = janitor.get('/').get_data(as_text=True)
     assert '今日任务' in html and task_lines(html) == [('女厕', '待完成'), ('男厕', '待完成')] or \
         task_lines(html) == [('男厕', '待完成'), ('女厕', '待完成')]
-    assert 'href="/t/TOILETAAAA"' in html and 'href="/t/TOILETBBBB"' in html
+    assert 'href="/t/TT0000000A"' in html and 'href="/t/TT0000000B"' in html
     clean(school, toilets[0], utcnow() - datetime.timedelta(seconds=5), 1)
     html = janitor.get('/').get_data(as_text=True)
     due = html.split('今天漏做')[0].split('今日已完成')[0]
