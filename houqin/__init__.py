@@ -32,7 +32,7 @@ from houqin.routines.cli import check_routines_command, compliance_command
 from houqin.routines.service import scheduled_check
 from houqin.scan import views as scan_views
 from houqin.vocab import LANGUAGE_LABELS
-from houqin.web import security_headers
+from houqin.web import compress_response, security_headers
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -140,6 +140,7 @@ def register_request_hooks(app):
 
     app.teardown_request(db.close_after_request)
 
+    app.after_request(compress_response)  # registered first, so it runs last, on the final body
     app.after_request(security_headers)
 
 

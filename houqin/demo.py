@@ -212,8 +212,8 @@ def build_items(campus, places, rng, today, created_at):
                     days = next(d for prefix_, d in EXTINGUISHER_EXPIRY if path.startswith(prefix_))
                     row['expires_on'] = today + datetime.timedelta(days=days)
                     row['purchased_on'] = row['expires_on'] - EXTINGUISHER_LIFE
-                    row['attributes'] = ({'agent': 'CO2', 'capacity_kg': 3} if name == CO2
-                                         else {'agent': 'ABC dry powder', 'capacity_kg': 4})
+                    row['attributes'] = ({'agent': '二氧化碳', 'capacity_kg': 3} if name == CO2
+                                         else {'agent': 'ABC干粉', 'capacity_kg': 4})
                 rows.append(row)
 
     for path, place in places.items():

@@ -89,6 +89,13 @@ AUDIT_ACTION_LABELS = {
 ENTITY_LABELS = {
     'campus': _l('Campus'), 'place': _l('Place'), 'item': _l('Asset'), 'user': _l('Account'),
     'membership': _l('Role'), 'tag': _l('Label'),
+    # Every other table an audit entry may name, so the log never shows a raw table name.
+    'route': _l('Patrol route'), 'route_stop': _l('Patrol checkpoint'), 'holiday': _l('Holiday'),
+    'notification_channel': _l('Notification channel'), 'label_layout': _l('Label layout'),
+    'repair_category': _l('Repair category'), 'repair_settings': _l('Repair settings'),
+    'checklist_template': _l('Checklist'), 'checklist_item': _l('Checklist item'), 'record': _l('Record'),
+    'work_order': _l('Work order'), 'routine': _l('Routine'), 'term': _l('Term'), 'duty_log': _l('Duty log'),
+    'photo': _l('Photo'),
 }
 
 

@@ -1,6 +1,7 @@
 """What every page shares: security headers and the CSP, safe redirects, the client's address, pagination,
 and fetching a row of the signed-in campus."""
 import datetime
+import gzip
 import re
 from urllib.parse import urlsplit
 
@@ -131,3 +132,29 @@ def bounded_date(text):
     if not EARLIEST_DATE <= day <= LATEST_DATE:
         raise ValueError(f'{day} is outside {EARLIEST_DATE}..{LATEST_DATE}')
     return day
+
+
+COMPRESSIBLE = {'text/html', 'text/css', 'application/javascript', 'text/javascript', 'application/json',
+                'image/svg+xml', 'text/plain', 'text/csv'}
+COMPRESS_MIN_BYTES = 1024   # below this, gzip saves too little to be worth it
+
+
+def compress_response(response):
+    """gzip HTML, CSS and JS for a client that accepts it, unless already encoded (e.g. by a reverse proxy)."""
+    if (response.status_code != 200 or request.method == 'HEAD' or 'Content-Encoding' in response.headers
+            or response.mimetype not in COMPRESSIBLE or not request.accept_encodings['gzip']):
+        return response
+    static = request.endpoint == 'static'
+    if response.is_streamed and not static:
+        return response
+    response.direct_passthrough = False
+    data = response.get_data()
+    response.vary.add('Accept-Encoding')
+    if len(data) < COMPRESS_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(data, 6, mtime=0))
+    response.headers['Content-Encoding'] = 'gzip'
+    etag, _weak = response.get_etag()
+    if etag:
+        response.set_etag(etag, weak=True)  # the same file, another encoding: a weak validator stays valid
+    return response

@@ -15,12 +15,14 @@
   }
   var panel = document.querySelector('[data-patrol-evidence]');
   if (panel) {
+    // Only the page view that made the scan carries its evidence token; a reload or a re-scan sends nothing.
     var url = panel.getAttribute('data-patrol-evidence'), csrf = token(panel);
-    post(url, {client_time: new Date().toISOString()}, csrf);
+    var scanToken = panel.getAttribute('data-evidence-token');
+    post(url, {client_time: new Date().toISOString(), token: scanToken}, csrf);
     if (secure) {
       navigator.geolocation.getCurrentPosition(function (pos) {
         post(url, {latitude: pos.coords.latitude, longitude: pos.coords.longitude,
-                   accuracy: pos.coords.accuracy}, csrf);
+                   accuracy: pos.coords.accuracy, token: scanToken}, csrf);
       }, function () {}, {enableHighAccuracy: true, timeout: 20000, maximumAge: 0});
     }
   }

@@ -44,3 +44,34 @@
     setTimeout(function () { form.removeAttribute('data-sent'); enable(true); }, 15000);
   });
 })();
+
+// The anonymous receipt: copy or share the follow link, where the browser can.
+(function () {
+  'use strict';
+  var copy = document.querySelector('[data-copy]'), share = document.querySelector('[data-share]');
+  function copied() { copy.textContent = copy.getAttribute('data-done'); }
+  function copyBySelection() {  // plain http: no clipboard API, but a selection can still be copied
+    var shown = document.querySelector('.follow-link code'), range = document.createRange();
+    range.selectNodeContents(shown);
+    window.getSelection().removeAllRanges();
+    window.getSelection().addRange(range);
+    try { if (document.execCommand('copy')) copied(); } catch (e) { /* the link stays selected */ }
+  }
+  if (copy) {
+    copy.hidden = false;
+    copy.addEventListener('click', function () {
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(copy.getAttribute('data-copy')).then(copied, copyBySelection);
+      } else {
+        copyBySelection();
+      }
+    });
+  }
+  if (share && navigator.share) {
+    share.hidden = false;
+    share.addEventListener('click', function () {
+      navigator.share({title: share.getAttribute('data-title'), url: share.getAttribute('data-share')})
+        .catch(function () {});
+    });
+  }
+})();

@@ -45,7 +45,7 @@ def test_opening_a_checkpoint_label_records_it_without_a_tap(as_role, live_route
     html, second = scan_via_page(guard, live_route['tags'][2])  # skipping 配电房
     assert '2/3' in html and '配电房' in html and second.id != scan.id
     page = guard.get(f'/patrol/scans/{second.id}').get_data(as_text=True)
-    assert '2/3' in page and '门未锁' in page and 'patrol.js' in page
+    assert '2/3' in page and '门未锁' in page and re.search(r'/static/patrol\.[0-9a-f]{10}\.js', page)
 
 
 @pytest.mark.parametrize('role', ['admin', 'manager', 'janitor', 'teacher', 'repair', 'canteen', 'viewer'])
@@ -53,7 +53,7 @@ def test_anyone_but_a_guard_opening_the_label_records_no_patrol(as_role, live_ro
     response = as_role(role).get(f'/t/{live_route["tags"][0].token}')
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and '<h1>校门</h1>' in html  # the checkpoint's ordinary label page
-    assert 'id="patrol"' not in html and '/static/patrol.js' not in html
+    assert 'id="patrol"' not in html and '/static/patrol.' not in html
     assert PatrolScan.select().count() == 0 and Record.select().where(Record.activity == 'patrol').count() == 0
 
 
@@ -114,19 +114,22 @@ def test_a_hazard_anomaly_becomes_a_work_order(as_role, live_route):
 
 def test_evidence_is_posted_by_the_page_script(as_role, live_route):
     guard = as_role('guard')
-    _html, scan = scan_via_page(guard, live_route['tags'][0])
+    html, scan = scan_via_page(guard, live_route['tags'][0])
+    evidence = re.search(r'data-evidence-token="([0-9a-f]+)"', html)[1]  # only the page that made the scan has it
     token = csrf_token(guard, f'/patrol/scans/{scan.id}')
     skewed = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=2)).isoformat()
-    response = guard.post(f'/patrol/scans/{scan.id}/evidence', data={'csrf_token': token, 'client_time': skewed})
+    response = guard.post(f'/patrol/scans/{scan.id}/evidence',
+                          data={'csrf_token': token, 'client_time': skewed, 'token': evidence})
     assert response.status_code == 200 and response.get_json() == {'flags': ['clock']}
-    bad = guard.post(f'/patrol/scans/{scan.id}/evidence',
-                     data={'csrf_token': token, 'latitude': '999', 'longitude': '0', 'accuracy': '5'})
+    bad = guard.post(f'/patrol/scans/{scan.id}/evidence', data={'csrf_token': token, 'latitude': '999',
+                                                                'longitude': '0', 'accuracy': '5', 'token': evidence})
     assert bad.status_code == 400
-    ok = guard.post(f'/patrol/scans/{scan.id}/evidence',
-                    data={'csrf_token': token, 'latitude': '31.23', 'longitude': '121.47', 'accuracy': '18'})
+    ok = guard.post(f'/patrol/scans/{scan.id}/evidence', data={'csrf_token': token, 'latitude': '31.23',
+                                                               'longitude': '121.47', 'accuracy': '18',
+                                                               'token': evidence})
     assert ok.status_code == 200
     assert Record.get_by_id(scan.record_id).accuracy == 18.0
-    nothing = guard.post(f'/patrol/scans/{scan.id}/evidence', data={'csrf_token': token})
+    nothing = guard.post(f'/patrol/scans/{scan.id}/evidence', data={'csrf_token': token, 'token': evidence})
     assert nothing.status_code == 400
 
 

@@ -306,6 +306,10 @@ def busy_labels(app, as_role, labels, school):
     janitor, teacher = as_role('janitor'), as_role('teacher')
     for _ in range(10):
         assert post_form(janitor, labels['toilet'], 'clean')[0].status_code == 302
+        with database.connection_context():  # a shift apart: a sign-off within minutes is a repeat, not stored
+            for record in Record.select():
+                Record.update(created_at=record.created_at - datetime.timedelta(hours=4)).where(
+                    Record.id == record.id).execute()
     for token, title, category in ((labels['room'], '窗户玻璃裂了', 'doors_windows'),
                                    (labels['room'], '插座冒烟', 'electrical'),
                                    (labels['desk'], '桌腿断了，学生坐着会摔', 'furniture')):
@@ -331,7 +335,8 @@ def test_page_weight_fits_one_round_trip(app, busy_labels, role):
         text = html.decode()
         scripts = re.findall(r'<script[^>]*src="([^"]+)"', text)
         patrol = role == 'guard' and kind == 'checkpoint'
-        assert scripts == (['/static/scan.js', '/static/patrol.js'] if patrol else ['/static/scan.js']), (role, kind)
+        names = [re.sub(r'\.[0-9a-f]{10}\.js$', '.js', s) for s in scripts]  # content-hashed names
+        assert names == (['/static/scan.js', '/static/patrol.js'] if patrol else ['/static/scan.js']), (role, kind)
         assert ('id="patrol"' in text) == patrol, (role, kind)
         total = len(gzip.compress(html, 9)) + sum(len(gzip.compress(viewer.get(s).data, 9)) for s in scripts)
         assert total <= 14 * 1024, (role, kind, total)

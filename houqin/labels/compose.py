@@ -124,12 +124,13 @@ def wrap(text, width, size, measure, mode='chars'):
     """Greedy line breaking; `mode` says where a line may break.
 
     'words': only at spaces (and between the levels of a location); 'units': also between CJK
-    characters; 'chars': also inside a word too wide for a line. None when a piece does not fit.
+    characters; 'chars': also inside a word too wide for a line; 'any': 'chars' that may leave one CJK character
+    alone on a line (the last resort). None when a piece does not fit.
     """
     if mode == 'words' and ' › ' not in text:
         units = [' ' if piece.isspace() else piece for piece in re.split(r'(\s+)', text) if piece]
     else:
-        units = break_units(text, keep_levels=mode != 'chars')
+        units = break_units(text, keep_levels=mode not in ('chars', 'any'))
     lines, current = [], ''
     for unit in units:
         if measure((current + unit).strip(), size) <= width:
@@ -139,7 +140,7 @@ def wrap(text, width, size, measure, mode='chars'):
             lines.append(current.strip())
         current = unit.lstrip()
         if measure(current, size) > width:
-            if mode != 'chars':
+            if mode not in ('chars', 'any'):
                 return None
             current = ''
             for char in unit.strip():
@@ -154,6 +155,8 @@ def wrap(text, width, size, measure, mode='chars'):
         # No lone character on the last line: take one more from the line above (unless that would start the
         # line with closing punctuation or end the line above with an opening one).
         lines[-2:] = [lines[-2][:-1], lines[-2][-1] + lines[-1]]
+    if mode != 'any' and len(lines) > 1 and any(len(line) == 1 and is_wide(line) for line in lines):
+        return None  # '男厕' / '所' reads as two words: a smaller size that keeps them together is better
     return lines
 
 
@@ -200,7 +203,7 @@ def fit_text(text, width, height, largest, smallest, max_lines, measure):
     # then any size down to the smallest; a word wider than a line breaks only as the last resort.
     attempts = [(lines, 'words', max(smallest, floor * 0.8)) for lines in range(2, max_lines + 1) if ' ' in text]
     attempts += [(lines, 'units', floor) for lines in range(2, max_lines + 1)]
-    attempts += [(max_lines, mode, smallest) for mode in ('units', 'chars')]
+    attempts += [(max_lines, mode, smallest) for mode in ('units', 'chars', 'any')]
     for most, mode, lowest in (attempts if max_lines > 1 else ()):
         for size in sizes:
             if size < lowest:
@@ -211,7 +214,7 @@ def fit_text(text, width, height, largest, smallest, max_lines, measure):
                 return done(size, lines, wrapped=len(lines) > 1)
     size = smallest
     room = max(1, min(max_lines, int((height + 1e-9) // (size * LINE_HEIGHT))))
-    lines = wrap(text, width, size, measure)
+    lines = wrap(text, width, size, measure, 'any')
     position = 0
     for line in lines[:room - 1]:
         position = text.index(line, position) + len(line)

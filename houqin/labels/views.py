@@ -1,5 +1,4 @@
 """The labels admin: choose labels, preview and print them, download PDF/PNG, reprint, pre-print blank labels."""
-import datetime
 import io
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request,
@@ -11,9 +10,10 @@ from peewee import JOIN
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import DataRequired, ValidationError
 
+from houqin.clock import today
 from houqin.labels import render
 from houqin.labels.compose import page_count
-from houqin.labels.facts import label_metrics, layout_title, number_text, qr_facts
+from houqin.labels.facts import label_metrics, layout_title, module_note, number_text, qr_facts
 from houqin.labels.fonts import LabelFontError, label_font
 from houqin.labels.layouts import (BUILTIN_LAYOUTS, DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems,
                                    module_mm)
@@ -151,6 +151,7 @@ def sheet_response(form, contents, layout, problems, marked=False):
                            page_total=page_count(layout, len(shown)), font_problem=font_problem, qr=qr_facts(),
                            marked=marked, autoprint=marked and not problems and bool(shown),
                            module=module_mm(layout, qr_size(current_app.config['BASE_URL'])[1]),
+                           module_note=module_note(module_mm(layout, qr_size(current_app.config['BASE_URL'])[1])),
                            dpi_choices=DPI_CHOICES)
 
 
@@ -179,6 +180,10 @@ def checked_batch():
     layout, problems, contents = prepare(form)
     if problems:
         return refuse(' '.join(problems), form), None, None
+    address = qr_facts()['problem']
+    if address and request.form.get('confirm_address') != 'yes':
+        return refuse(address + ' ' + _('To print a test sheet anyway, tick the box next to the button.'), form), \
+            None, None
     if not contents:
         flash(_('No labels match this selection.'), 'error')
         return redirect(url_for('labels.sheet', **form.query_args())), None, None
@@ -198,7 +203,7 @@ def print_sheet():
 
 def download_name(layout, extension):
     """labels-<campus>-<layout>-<date>.<ext>."""
-    stamp = datetime.date.today().isoformat()
+    stamp = today(g.campus.timezone).isoformat()  # the school's date, not the server's
     return f'labels-{g.campus.code}-{layout.key}-{stamp}.{extension}'
 
 
@@ -287,7 +292,7 @@ def tag_detail(token):
                            target=target, preview=preview, problems=problems, layout=layout,
                            layouts=campus_layouts(g.campus), layout_title=layout_title,
                            current=current_tag(tag), earlier=earlier_tags(tag), font_problem=font_problem,
-                           dpi_choices=DPI_CHOICES, label_statuses=TAG_STATUS_LABELS, url=payload_plan(current_app.config['BASE_URL']).url(tag.token))
+                           dpi_choices=DPI_CHOICES, label_statuses=TAG_STATUS_LABELS, qr=qr_facts(), url=payload_plan(current_app.config['BASE_URL']).url(tag.token))
 
 
 @bp.route('/tag/<token>/reprint', methods=['GET', 'POST'])

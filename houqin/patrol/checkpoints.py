@@ -7,6 +7,8 @@ the guard makes; and the call is idempotent, so a reload or a repeated navigatio
 """
 import dataclasses
 import datetime
+import hashlib
+import hmac
 import uuid
 
 from flask import g, has_request_context
@@ -23,6 +25,7 @@ from houqin.permissions import PERMISSIONS
 from houqin.scan.records import submit_record
 
 RELOAD_SECONDS = 300      # the same guard at the same checkpoint within this is a reload, not a new scan
+EVIDENCE_SECONDS = 120    # the phone's clock and location count only when sent this soon after the scan
 SEQUENCE_LOOKBACK = datetime.timedelta(hours=1)
 
 ANOMALIES = {  # the one-tap anomalies guards report on night patrol, with the repair category of a hazard
@@ -97,10 +100,35 @@ def record_scan(tag, user, *, now=None, client_time=None):
     holidays = campus_holidays(tag.campus_id, around=now.date())
     placed = place_in_round(stops, user, now, zone, holidays)
     if placed is not None and placed[1] is None:  # every stop here already scanned by this guard this round
-        return with_progress(placed[0], now)
+        if not round_has_ended(placed[0], now):
+            return with_progress(placed[0], now)
+        placed = None  # the round is over (its grace is running): this scan is a plain record, not the old one
     scan = create_scan(tag, user, stops, placed, now, client_time)
     refresh_sequence_flags(user.id, now)
-    return with_progress(PatrolScan.get_by_id(scan.id), now)
+    fresh = with_progress(PatrolScan.get_by_id(scan.id), now)
+    fresh.fresh = True  # made by this page view: only it may send the phone's evidence (evidence_token)
+    return fresh
+
+
+def round_has_ended(scan, now):
+    """True when the round a scan counted for is over (only its grace period may still be running)."""
+    run = PatrolRun.get_or_none(PatrolRun.id == scan.run_id) if scan.run_id else None
+    return run is not None and run.round_end <= now
+
+
+def evidence_token(scan, secret):
+    """The token the page view that made a scan carries, so only it can send that scan's evidence."""
+    message = f'patrol-evidence:{scan.id}:{scan.record_id}'.encode()
+    return hmac.new(secret.encode() if isinstance(secret, str) else secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def evidence_refusal(scan, token, secret, now=None):
+    """None when evidence may be recorded for this scan now, else why not ('token' or 'late')."""
+    if not token or not hmac.compare_digest(str(token), evidence_token(scan, secret)):
+        return 'token'
+    if (now or utcnow()) - scan.created_at > datetime.timedelta(seconds=EVIDENCE_SECONDS):
+        return 'late'
+    return None
 
 
 def place_in_round(stops, user, now, zone, holidays):
@@ -233,15 +261,17 @@ def with_progress(scan, now=None):
 def record_evidence(scan, *, now=None, client_time=None, location=None):
     """Keep the phone's clock and location for a scan (the first report of each wins) and flag what disagrees.
 
-    location: (latitude, longitude, accuracy in metres) from the browser, or None. Returns the scan.
+    location: (latitude, longitude, accuracy in metres) from the browser, or None. Evidence arriving more than
+    EVIDENCE_SECONDS after the scan is ignored: it no longer says where the phone was then. Returns the scan.
     """
-    now = now or utcnow()
     scan = PatrolScan.get_by_id(scan.id)
+    if (now or utcnow()) - scan.created_at > datetime.timedelta(seconds=EVIDENCE_SECONDS):
+        return scan
     record = Record.get_by_id(scan.record_id)
     flags = list(scan.flags or [])
     if client_time is not None and scan.client_time is None:
         scan.client_time = record.client_time = client_time
-        flag = evidence.clock_flag(now, client_time)
+        flag = evidence.clock_flag(scan.created_at, client_time)  # against this scan's own server time
         if flag and not any(f.get('code') == 'clock' for f in flags):
             flags.append(flag)
     if location is not None and record.latitude is None:

@@ -58,9 +58,11 @@ def build_patrol(campus, places, users, now, set_up):
             DutyLog.create(campus=campus, user=guard, kind='incident', for_next_shift=True, night=night,
                            body='23:40 发现两名男生在东侧围墙边逗留，已劝回宿舍并告知宿管，请下一班多注意围墙。',
                            created_at=rounds[0].start + datetime.timedelta(minutes=100))
-        DutyLog.create(campus=campus, user=guard, kind='handover', night=night,
-                       body=DUTY[1] + ('配电房门未锁已处理，需电工查看门锁。' if ago == 2 else '无异常。'),
-                       created_at=rounds[-1].end + datetime.timedelta(minutes=rng.randint(5, 12)))
+        handed_over = rounds[-1].end + datetime.timedelta(minutes=rng.randint(5, 12))
+        if handed_over < now:  # last night's shift may still be running when the demo is loaded
+            DutyLog.create(campus=campus, user=guard, kind='handover', night=night,
+                           body=DUTY[1] + ('配电房门未锁已处理，需电工查看门锁。' if ago == 2 else '无异常。'),
+                           created_at=handed_over)
     evaluate_due_rounds(now=now, campus=campus, notify=False)  # old nights: results, no messages
     return route
 

@@ -1,7 +1,7 @@
 """The guard's pages: tonight's rounds, a scan's panel, anomalies, location evidence, the duty log."""
 import datetime
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -14,12 +14,13 @@ from houqin.db import database
 from houqin.models import DutyLog, PatrolScan, User
 from houqin.patrol import evidence
 from houqin.patrol.anomalies import NOTE_MAX, anomaly_label, report_anomaly
-from houqin.patrol.checkpoints import ANOMALIES, record_evidence, with_progress
+from houqin.patrol.checkpoints import ANOMALIES, evidence_refusal, record_evidence, with_progress
 from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.patrol.reports import tonight
 from houqin.patrol.rounds import night_of
 from houqin.permissions import can, requires
 from houqin.photos import PhotoError, prepare_photo
+from houqin.scan.actions import UNDO_SECONDS, latest_undoable, undo_record
 from houqin.scan.records import parse_client_time
 from houqin.vocab import select_choices
 from houqin.web import https_site
@@ -41,7 +42,9 @@ def campus_scan(scan_id):
 def scan_page(scan, status=200):
     """A scan's own page: the patrol panel, the anomalies reported there, and its flags."""
     scan = with_progress(scan) if not hasattr(scan, 'progress') else scan
-    return render_template('patrol/scan.html', patrol_scan=scan, anomaly_label=anomaly_label), status
+    undo = latest_undoable(current_user, scan_id=scan.id) if scan.user_id == current_user.id else None
+    return render_template('patrol/scan.html', patrol_scan=scan, anomaly_label=anomaly_label, undo=undo,
+                           undo_seconds=UNDO_SECONDS), status
 
 
 @bp.route('/')
@@ -95,11 +98,38 @@ def scan_anomaly(scan_id):
     return redirect(url_for('patrol.scan_detail', scan_id=scan.id))
 
 
+@bp.route('/scans/<int:scan_id>/undo', methods=['POST'])
+@requires('patrol.scan')
+def scan_undo(scan_id):
+    """Take back one's own one-tap anomaly within half a minute (a hazard's work order is cancelled on its page)."""
+    scan = campus_scan(scan_id)
+    record = latest_undoable(current_user, scan_id=scan.id)
+
+    def unlist(gone):
+        """Drop the anomaly from its scan's list, in the undo's transaction."""
+        fresh = PatrolScan.get_by_id(scan.id)
+        fresh.anomalies = [a for a in fresh.anomalies or [] if a.get('record') != gone.id]
+        fresh.save(only=[PatrolScan.anomalies])
+    if record is None or str(record.id) != request.form.get('record', ''):
+        flash(_('This can no longer be undone (only your own record, within %(n)d seconds).', n=UNDO_SECONDS),
+              'error')
+    elif undo_record(record, current_user._get_current_object(), on_delete=unlist):
+        flash(_('Undone: %(anomaly)s is no longer recorded.', anomaly=anomaly_label(record.answers.get('anomaly'))),
+              'success')
+    return redirect(url_for('patrol.scan_detail', scan_id=scan.id))
+
+
 @bp.route('/scans/<int:scan_id>/evidence', methods=['POST'])
 @requires('patrol.scan')
 def scan_evidence(scan_id):
-    """The phone's clock and (on HTTPS, if the guard allows it) its location, sent by static/patrol.js."""
+    """The phone's clock and (on HTTPS, if the guard allows it) its location, sent by static/patrol.js from
+    the page view that made the scan (its token), within EVIDENCE_SECONDS of it."""
     scan = campus_scan(scan_id)
+    refused = evidence_refusal(scan, request.form.get('token'), current_app.config['SECRET_KEY'])
+    if refused == 'token':
+        return jsonify(error=_('This page did not make this scan; nothing was recorded.')), 400
+    if refused == 'late':
+        return jsonify(error=_('Too late for this scan; nothing was recorded.')), 409
     client_time = parse_client_time(request.form.get('client_time'))
     location = None
     fields = [request.form.get(k) for k in ('latitude', 'longitude', 'accuracy')]

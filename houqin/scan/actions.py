@@ -1,16 +1,20 @@
 """What a scan can lead to, by role: the offered actions and what each one stores (no Flask views here)."""
+import datetime
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from houqin.audit import log_change, snapshot
 from houqin.checklists.answers import Answers, check_answers, failure_summary
 from houqin.checklists.versions import active_template, questions
-from houqin.models import Place
+from houqin.clock import utcnow
+from houqin.db import database
+from houqin.models import Place, Record
 from houqin.permissions import can
 from houqin.photos import PhotoError, prepare_photo
 from houqin.repairs.workflow import join_order, report_problem as open_work_order
-from houqin.scan.records import submit_record
-from houqin.vocab import CATEGORY_LABELS
+from houqin.scan.records import client_key, submit_record
+from houqin.vocab import CATEGORY_LABELS, RECORD_ACTIVITY_LABELS
 
 # Checklist activities a label page offers, the permission each needs, and its button.
 CHECKLIST_ACTIONS = (
@@ -58,6 +62,37 @@ class Outcome:
     created: bool = False
     order: object = None
     errors: dict = field(default_factory=dict)
+    repeat_of: object = None   # an earlier sign-off this one repeats: nothing new was stored
+
+
+REPEAT_MINUTES = 5     # the same person signing off the same place again within this is a repeat, not news
+UNDO_SECONDS = 30      # how long a one-tap record can be taken back by the person who made it
+
+
+def marked_checklist(items, form, files):
+    """True when the optional checklist carries something: a failed item, a hazard, a value, a photo."""
+    if form.get('checklist') == '1':
+        return True
+    for item in items:
+        raw = (form.get(f'q{item.id}') or '').strip()
+        if form.get(f'hazard{item.id}') or (item.item_type == 'pass_fail' and raw == 'fail'):
+            return True
+        if item.item_type == 'photo':
+            upload = files.get(f'q{item.id}')
+            if upload is not None and upload.filename:
+                return True
+        elif item.item_type != 'pass_fail' and raw:
+            return True
+    return False
+
+
+def repeated_sign_off(user, target, now=None):
+    """The same person's cleaning of this place in the last few minutes, if any."""
+    now = now or utcnow()
+    return (Record.select().where((Record.user == user) & (Record.place == target) & Record.item.is_null()
+                                  & (Record.activity == 'cleaning')
+                                  & (Record.created_at > now - datetime.timedelta(minutes=REPEAT_MINUTES)))
+            .order_by(Record.created_at.desc()).first())
 
 
 def record_checklist(submission_id, tag, target, activity, form, files, *, user, client_time=None,
@@ -65,7 +100,18 @@ def record_checklist(submission_id, tag, target, activity, form, files, *, user,
     """Store a cleaning, inspection, canteen or use record; failed items open a work order with them."""
     template = active_template(tag.campus_id, target.kind, activity)
     items = questions(template) if template else []
-    filled = form.get('checklist') == '1'
+    # The cleaning checklist is optional: whatever was marked goes with the sign-off, an untouched one is not
+    # stored as "all fine".
+    filled = form.get('checklist') == '1' if activity != 'cleaning' else marked_checklist(items, form, files)
+    if (activity == 'cleaning' and not filled
+            and Record.get_or_none(Record.uuid == client_key(submission_id, tag, user, address)) is None):
+        earlier = repeated_sign_off(user, target)
+        if earlier is not None:
+            return Outcome(record=earlier, repeat_of=earlier)
+    if filled and activity == 'cleaning' and form.get('checklist') != '1':
+        # An item left unmarked is as the form shows it: OK (a phone without the radios' defaults sends nothing).
+        form = dict(form.items(), **{f'q{q.id}': 'pass' for q in items
+                                     if q.item_type == 'pass_fail' and not form.get(f'q{q.id}')})
     answers = check_answers(items, form, files) if filled else Answers()
     prepared = []
     for item, upload in answers.photo_items:
@@ -153,3 +199,45 @@ def report_problem(campus, *, target, **fields):
 def first_order(record):
     """The work order a stored record opened, if any (for answering a resubmission)."""
     return record.work_orders.first() if record is not None else None
+
+
+def undoable(record, user, now=None):
+    """True when this person may still take the record back: theirs, recent, one tap, nothing opened by it."""
+    now = now or utcnow()
+    return (record is not None and user is not None and record.user_id == user.id
+            and record.created_at > now - datetime.timedelta(seconds=UNDO_SECONDS)
+            and record.activity in ('cleaning', 'patrol') and not record.work_orders.exists()
+            and (record.activity == 'cleaning' or 'anomaly' in (record.answers or {})))
+
+
+def latest_undoable(user, *, place=None, scan_id=None, now=None):
+    """The person's newest record here that can still be undone: a sign-off at a place or an anomaly at a scan."""
+    now = now or utcnow()
+    if user is None or not getattr(user, 'is_authenticated', False):
+        return None
+    since = now - datetime.timedelta(seconds=UNDO_SECONDS)
+    query = Record.select().where((Record.user == user.id) & (Record.created_at > since))
+    if scan_id is not None:
+        query = query.where(Record.activity == 'patrol')
+        rows = [r for r in query.order_by(Record.id.desc()) if (r.answers or {}).get('scan') == scan_id]
+    else:
+        rows = list(query.where((Record.activity == 'cleaning') & (Record.place == place) & Record.item.is_null())
+                    .order_by(Record.id.desc()).limit(1))
+    record = rows[0] if rows else None
+    return record if undoable(record, user, now) else None
+
+
+def undo_record(record, user, now=None, on_delete=None):
+    """Take back a one-tap record (theirs, within UNDO_SECONDS); the audit log keeps what it was. True if done."""
+    if not undoable(record, user, now):
+        return False
+    with database.atomic():
+        before = snapshot(record)
+        if on_delete is not None:
+            on_delete(record)
+        gone = Record.delete().where(Record.id == record.id).execute()
+        if gone:
+            log_change('delete', record, before=before, summary=_('Undone within %(n)d seconds: %(what)s',
+                                                                  n=UNDO_SECONDS,
+                                                                  what=RECORD_ACTIVITY_LABELS.get(record.activity, '')))
+    return bool(gone)

@@ -9,6 +9,7 @@ import base64
 import functools
 import hashlib
 import os
+import re
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -19,14 +20,16 @@ from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
 from houqin.checklists.answers import expiry_note
+from houqin.clock import utcnow
 from houqin.checklists.versions import questions
 from houqin.labels.lifecycle import LabelChangeRefused, attach, current_tag
 from houqin.models import Campus, Item, Photo, Place, Record, Tag, WorkOrder, fn
-from houqin.patrol.checkpoints import record_scan
+from houqin.patrol.checkpoints import evidence_token, record_scan
 from houqin.permissions import PUBLIC, can, requires
 from houqin.places.tree import place_choices
 from houqin.repairs.workflow import is_overdue, open_orders_for
-from houqin.scan.actions import join_report, offer_for, record_checklist, record_report
+from houqin.scan.actions import (UNDO_SECONDS, join_report, latest_undoable, offer_for, record_checklist,
+                                 record_report, undo_record)
 from houqin.scan.records import (anonymous_reports_since, last_cleaned, new_submission_id,
                                  parse_client_time, parse_submission_id, recent_records)
 from houqin.tags import human_code, normalise_token
@@ -56,9 +59,10 @@ def describe(tag):
         chain = Place(id=tag.place_id).chain()
         if chain:
             place = chain[-1]
+            # Where the place is: the places around it, not its own name again under its heading.
             return {'kind': 'place', 'object': place, 'name': place.name, 'number': place.code or '',
                     'kind_label': PLACE_KIND_LABELS.get(place.kind, place.kind),
-                    'location': ' › '.join(p.name for p in chain)}
+                    'location': ' › '.join(p.name for p in chain[:-1])}
     return None
 
 
@@ -216,6 +220,9 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     patrol_scan = None
     if current_user.is_authenticated and staff:
         patrol_scan = record_patrol_scan(tag)
+    undo = None
+    if staff and is_place and any(a == 'cleaning' for a, _t, _q in checklists):
+        undo = latest_undoable(current_user, place=obj)
     today = campus.today()
     expired = bool(getattr(obj, 'expires_on', None) and obj.expires_on < today)
     photo = latest_photo(place, item) if staff else None
@@ -234,8 +241,38 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
         categories=tuple(CATEGORY_LABELS), category_labels=CATEGORY_LABELS, status_labels=ORDER_STATUS_LABELS,
         activity_labels=RECORD_ACTIVITY_LABELS,
         activity_endpoint=ACTIVITY_ENDPOINTS, manage_url=manage_url, page_error=page_error,
+        undo=undo, undo_seconds=UNDO_SECONDS, mine=my_reports(campus) if not current_user.is_authenticated else [],
         page_path=url_for('scan.tag', token=tag.token))
     return html, status
+
+
+MY_REPORTS_COOKIE = 'my_reports'
+MY_REPORTS_KEPT = 5
+MY_REPORTS_DAYS = 90
+FOLLOW_SECRET = re.compile(r'[A-Za-z0-9_-]{8,40}')
+
+
+def my_report_secrets():
+    """The follow secrets this browser keeps of its own anonymous reports (newest first)."""
+    raw = request.cookies.get(MY_REPORTS_COOKIE, '')[:400]
+    return [s for s in raw.split('.') if FOLLOW_SECRET.fullmatch(s)][:MY_REPORTS_KEPT]
+
+
+def my_reports(campus):
+    """This browser's own recent reports at this school, newest first."""
+    secrets = my_report_secrets()
+    if not secrets:
+        return []
+    return list(WorkOrder.select().where((WorkOrder.follow_secret.in_(secrets)) & (WorkOrder.campus == campus))
+                .order_by(WorkOrder.created_at.desc()))
+
+
+def remember_report(response, order):
+    """Keep the report's follow secret (only that) in this browser, so the label page can list it again."""
+    kept = [order.follow_secret] + [s for s in my_report_secrets() if s != order.follow_secret]
+    response.set_cookie(MY_REPORTS_COOKIE, '.'.join(kept[:MY_REPORTS_KEPT]), max_age=MY_REPORTS_DAYS * 24 * 3600,
+                        httponly=True, samesite='Lax', secure=current_app.config['SESSION_COOKIE_SECURE'])
+    return response
 
 
 def latest_photo(place, item):
@@ -253,8 +290,11 @@ def latest_photo(place, item):
 
 def record_patrol_scan(tag):
     """Let night patrol count this scan as a checkpoint (zero taps) when the viewer is a guard on a route."""
-    return record_scan(tag, current_user._get_current_object(),
+    scan = record_scan(tag, current_user._get_current_object(),
                        client_time=parse_client_time(request.args.get('client_time')))
+    if scan is not None and getattr(scan, 'fresh', False):
+        scan.evidence_token = evidence_token(scan, current_app.config['SECRET_KEY'])
+    return scan
 
 
 class LabelGone(Exception):
@@ -308,6 +348,16 @@ def done_message(outcome, what):
     return message
 
 
+def repeat_message(earlier):
+    """What a second sign-off within REPEAT_MINUTES is told instead of storing another one."""
+    minutes = int((utcnow() - earlier.created_at).total_seconds() // 60)
+    if minutes < 1:
+        return _('Already recorded just now (%(time)s); not recorded again.',
+                 time=local_time(earlier.created_at, '%H:%M'))
+    return _('Already recorded %(n)d minutes ago (%(time)s); not recorded again.', n=minutes,
+             time=local_time(earlier.created_at, '%H:%M'))
+
+
 def checklist_submission(token, activity):
     """Store a checklist-based record from the scan page (cleaning, inspection, canteen, use)."""
     tag, target = active_label(token)
@@ -326,6 +376,9 @@ def checklist_submission(token, activity):
     if outcome.errors:
         return scan_page(tag, target, errors={activity: outcome.errors}, typed=request.form, typed_form=activity,
                           status=400, ids={activity: sid})
+    if outcome.repeat_of is not None:
+        flash(repeat_message(outcome.repeat_of), 'success')
+        return redirect(url_for('scan.tag', token=tag.token))
     flash(done_message(outcome, ACTIVITY_LABELS[activity]), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
@@ -335,6 +388,23 @@ def checklist_submission(token, activity):
 def clean(token):
     """One tap: this place was cleaned (with the optional checklist)."""
     return checklist_submission(token, 'cleaning')
+
+
+@bp.route('/t/<token>/undo', methods=['POST'])
+@requires('scan.clean')
+def undo(token):
+    """Take back one's own cleaning sign-off within half a minute (a one-tap mistake)."""
+    tag, target = active_label(token)
+    if not staff_of(tag) or target['kind'] != 'place':
+        abort(404)
+    record = latest_undoable(current_user, place=target['object'])
+    if record is None or str(record.id) != request.form.get('record', ''):
+        flash(_('This can no longer be undone (only your own record, within %(n)d seconds).', n=UNDO_SECONDS),
+              'error')
+    elif undo_record(record, current_user._get_current_object()):
+        flash(_('Undone: the cleaning at %(time)s is no longer recorded.',
+                time=local_time(record.created_at, '%H:%M')), 'success')
+    return redirect(url_for('scan.tag', token=tag.token))
 
 
 @bp.route('/t/<token>/inspect', methods=['POST'])
@@ -395,7 +465,8 @@ def report(token):
         return scan_page(tag, target, errors={'report': outcome.errors}, typed=request.form, typed_form='report',
                           status=400, ids={'report': sid})
     if not staff:
-        return redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid))
+        return remember_report(redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid)),
+                               outcome.order)
     flash(done_message(outcome, _('Problem report')), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
@@ -430,7 +501,8 @@ def same_problem(token, order_id):
         return scan_page(tag, target, errors={form: outcome.errors}, typed=request.form, typed_form=form,
                           status=400, ids={form: sid})
     if not staff:
-        return redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid))
+        return remember_report(redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid)),
+                               outcome.order)
     flash(_('Added to work order %(number)s. Thank you.', number=order.number), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
@@ -449,7 +521,8 @@ def receipt(token, submission_id):
     if order is None:
         abort(404)
     return render_template('scan/receipt.html', order=order, target=describe(found), record=record,
-                           status_labels=ORDER_STATUS_LABELS, follow_url=follow_url(order))
+                           status_labels=ORDER_STATUS_LABELS, follow_url=follow_url(order),
+                           full_url=url_for('repairs.follow', secret=order.follow_secret, _external=True))
 
 
 def follow_url(order):
