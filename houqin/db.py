@@ -1,4 +1,5 @@
 """The database: one proxy, chosen from a URL at start-up; connection handling per request."""
+import hashlib
 import os
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -64,6 +65,15 @@ def write_transaction():
     if is_sqlite() and not database.in_transaction():
         return database.atomic('IMMEDIATE')
     return database.atomic()
+
+
+def serialize_on(key):
+    """Inside a write transaction: wait until no other transaction holds the same key, until commit (PostgreSQL:
+    an advisory lock). SQLite needs nothing: BEGIN IMMEDIATE already lets one writer in at a time."""
+    if is_sqlite():
+        return
+    number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], 'big', signed=True)
+    database.execute_sql('SELECT pg_advisory_xact_lock(%s)', (number,))
 
 
 def migration_runner():

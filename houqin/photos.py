@@ -2,6 +2,7 @@
 import hashlib
 import io
 import os
+import threading
 import warnings
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -11,10 +12,18 @@ from flask_babel import gettext as _
 from houqin.models import Photo
 
 ACCEPTED_FORMATS = {'JPEG', 'PNG', 'WEBP'}
-MAX_PIXELS = 50_000_000      # a 20000×20000 "decompression bomb" is refused before decoding
+# Memory: a decoded image costs width × height × 3–4 bytes. A JPEG is decoded reduced (draft) to about the
+# stored size, so even 50 M pixels cost ~10 MB; PNG and WebP cannot be, so they get a much lower limit
+# (12 M pixels RGBA ≈ 48 MB, ~120 MB while shrinking). Both are checked from the header, before decoding.
+MAX_PIXELS = 50_000_000      # any format; a 20000×20000 "decompression bomb" is refused before decoding
+MAX_UNREDUCED_PIXELS = 12_000_000   # PNG and WebP (a 12 M pixel phone photo), decoded at full size
+CONCURRENT_PHOTOS = 2        # photos decoded at once per worker process; others wait their turn
 LONG_SIDE = 2048             # what a phone photo of a broken desk needs; keeps files ~300 KB
 THUMB_SIDE = 320
 JPEG_QUALITY = 82
+
+
+decoding = threading.BoundedSemaphore(CONCURRENT_PHOTOS)
 
 
 class PhotoError(ValueError):
@@ -33,15 +42,19 @@ def read_upload(file_storage):
 
 
 def decode_photo(data):
-    """An upright RGB image from JPEG/PNG/WebP bytes, or PhotoError; never trusts the file name."""
+    """An upright RGB image from JPEG/PNG/WebP bytes, at most LONG_SIDE on its long side, or PhotoError; never
+    trusts the file name, and refuses from the header a photo that would take too much memory to decode."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('error', Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if image.format not in ACCEPTED_FORMATS:
                 raise PhotoError(_('Only JPEG, PNG or WebP photos are accepted.'))
-            if image.width * image.height > MAX_PIXELS:
+            limit = MAX_PIXELS if image.format == 'JPEG' else MAX_UNREDUCED_PIXELS
+            if image.width * image.height > limit:
                 raise PhotoError(_('The photo has too many pixels (%(w)d×%(h)d).', w=image.width, h=image.height))
+            if image.format == 'JPEG':
+                image.draft('RGB', (LONG_SIDE, LONG_SIDE))  # decode at 1/2, 1/4 or 1/8 scale when that suffices
             image.load()
     except PhotoError:
         raise
@@ -49,10 +62,12 @@ def decode_photo(data):
         raise PhotoError(_('This file is not a photo we can read. Please take or choose a JPEG, PNG or WebP photo.'))
     except (OSError, SyntaxError, ValueError):
         raise PhotoError(_('The photo is damaged or incomplete. Please try again.'))
+    image.thumbnail((LONG_SIDE, LONG_SIDE), Image.LANCZOS)  # shrink first: every later copy is small
     image = ImageOps.exif_transpose(image)  # turn it upright before the EXIF is dropped
     if image.mode not in ('RGB', 'L'):
+        rgba = image.convert('RGBA')
         background = Image.new('RGB', image.size, 'white')
-        background.paste(image.convert('RGBA'), mask=image.convert('RGBA').getchannel('A'))
+        background.paste(rgba, mask=rgba.getchannel('A'))
         image = background
     return image.convert('RGB')
 
@@ -93,8 +108,11 @@ class PreparedPhoto:
 
 
 def prepare_photo(file_storage):
-    """Check and clean an upload before anything is saved; raises PhotoError with the reason."""
-    return PreparedPhoto(decode_photo(read_upload(file_storage)))
+    """Check and clean an upload before anything is saved; raises PhotoError with the reason. At most
+    CONCURRENT_PHOTOS uploads are decoded at once in a process, so a burst cannot take all its memory."""
+    data = read_upload(file_storage)
+    with decoding:
+        return PreparedPhoto(decode_photo(data))
 
 
 def save_photo(prepared, campus, user=None, **links):

@@ -1,10 +1,19 @@
 """Issue 10, one test per finding: planted submission ids, photo memory, import bombs, "database is locked",
 formula injection in exports, and 500s on bad input."""
+import concurrent.futures
 import csv
 import datetime as dt
+import http.cookiejar
 import io
+import json
 import re
+import subprocess
+import sys
+import threading
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import uuid
 import zipfile
 
@@ -18,7 +27,8 @@ from houqin.clock import utcnow
 from houqin.exports import safe_cell
 from houqin.importing.files import ImportFileError, read_upload
 from houqin.models import PatrolRun, PatrolScan, Place, Record, RouteStop, Tag, WorkOrder
-from houqin.scan.records import parse_client_time
+from houqin.scan.actions import record_report
+from houqin.scan.records import TooManyReports, parse_client_time
 from houqin.web import MAX_ID, int_or_none
 
 # The namespace and key shapes the patrol checkpoint used for its record ids before issue 10: anyone who knows
@@ -287,3 +297,140 @@ def test_an_upload_of_a_huge_sheet_says_so_and_imports_nothing(as_role):
                           content_type='multipart/form-data')
     assert response.status_code == 200 and CELLS_MESSAGE in response.get_data(as_text=True)
     assert Place.select().count() == 3  # the test school's own
+
+
+# Finding 2: photos decode within a memory budget, a few at a time ----------------------------------------------
+
+MAKE_IMAGES = '''
+import sys
+from PIL import Image
+folder = sys.argv[1]
+Image.new('RGBA', (7000, 7000), (10, 200, 30, 128)).save(f'{folder}/bomb.png')
+Image.new('RGBA', (4000, 3000), (10, 200, 30, 128)).save(f'{folder}/largest.png')
+Image.new('RGB', (8000, 6000), (200, 30, 30)).save(f'{folder}/large.jpg', quality=60)
+'''
+
+MEASURE = '''
+import io, json, resource, sys
+from werkzeug.datastructures import FileStorage
+from houqin import create_app
+from houqin.photos import PhotoError, prepare_photo
+app = create_app({'TESTING': True, 'DATABASE_URL': 'sqlite:///' + sys.argv[1] + '/unused.sqlite3',
+                  'SECRET_KEY': 'x', 'PHOTO_DIR': sys.argv[1]})
+data = open(sys.argv[2], 'rb').read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with app.test_request_context():
+    try:
+        prepared = prepare_photo(FileStorage(io.BytesIO(data), filename='x'))
+        outcome = [prepared.width, prepared.height]
+    except PhotoError as exc:
+        outcome = str(exc)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({'mb': (after - before) / 1024, 'outcome': outcome}))
+'''
+
+
+@pytest.fixture(scope='module')
+def hostile_images(tmp_path_factory):
+    """A 7000×7000 RGBA PNG (186 KB on disk, 196 MB decoded), the largest PNG accepted and a 48 M pixel JPEG,
+    made in another process so this one's memory stays small."""
+    folder = tmp_path_factory.mktemp('hostile')
+    subprocess.run([sys.executable, '-c', MAKE_IMAGES, str(folder)], check=True)
+    return folder
+
+
+@pytest.mark.parametrize('name, outcome', [('bomb.png', '照片像素太多（7000×7000）。'),
+                                           ('largest.png', [2048, 1536]), ('large.jpg', [2048, 1536])])
+def test_no_upload_raises_a_workers_memory_by_more_than_150_mb(hostile_images, name, outcome):
+    """Finding 2: the peak memory of a fresh process preparing the photo, over what it held before."""
+    done = subprocess.run([sys.executable, '-c', MEASURE, str(hostile_images), str(hostile_images / name)],
+                          check=True, capture_output=True, text=True)
+    measured = json.loads(done.stdout)
+    assert measured['outcome'] == outcome
+    assert measured['mb'] < 150, measured
+
+
+def test_a_burst_of_hostile_uploads_leaves_healthz_answering_within_a_second(app, school, live_server,
+                                                                             hostile_images):
+    """Finding 2: eight anonymous reports with the largest accepted PNG and the 7000×7000 one at once, over a
+    threaded server; /healthz answers within a second throughout."""
+    app.config['ANONYMOUS_REPORTS_PER_HOUR'] = 100
+    files = [(hostile_images / ('largest.png' if i % 2 else 'bomb.png')).read_bytes() for i in range(8)]
+
+    def send(data):
+        session = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(session))
+        page = opener.open(f'{live_server}/t/ABCDEFGH12').read().decode()
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                 page[page.index('action="/t/ABCDEFGH12/report"'):]))
+        body, boundary = multipart({**fields, 'title': '墙上有洞'}, 'photo', data)
+        request = urllib.request.Request(f'{live_server}/t/ABCDEFGH12/report', data=body, method='POST',
+                                         headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
+        try:
+            return opener.open(request, timeout=60).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        sent = [pool.submit(send, data) for data in files]
+        waits = []
+        while not all(f.done() for f in sent):
+            started = time.monotonic()
+            assert urllib.request.urlopen(f'{live_server}/healthz', timeout=5).status == 200
+            waits.append(time.monotonic() - started)
+            time.sleep(0.05)
+        statuses = sorted(f.result() for f in sent)
+    assert statuses == [200] * 4 + [400] * 4  # four reports stored (after the redirect), four photos refused
+    assert waits and max(waits) < 1, waits
+    assert Record.select().count() == 4
+
+
+def multipart(fields, file_field, data):
+    """A multipart/form-data body with text fields and one file."""
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="p.png"\r\n'
+                 f'Content-Type: image/png\r\n\r\n'.encode() + data + b'\r\n')
+    return b''.join(parts) + f'--{boundary}--\r\n'.encode(), boundary
+
+
+def test_simultaneous_anonymous_reports_from_one_address_keep_to_the_hourly_limit(app, school, live_server):
+    """Finding 2: eight reports from one address at once, limit three: the count is made inside each storing
+    transaction, one address at a time, so exactly three are stored and five are told to wait."""
+    app.config['ANONYMOUS_REPORTS_PER_HOUR'] = 3
+    start = threading.Barrier(8)
+
+    def send(i):
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        page = opener.open(f'{live_server}/t/ABCDEFGH12').read().decode()
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
+                                 page[page.index('action="/t/ABCDEFGH12/report"'):]))
+        body = urllib.parse.urlencode({**fields, 'title': f'第{i}处漏水'}).encode()
+        start.wait()
+        try:
+            return opener.open(f'{live_server}/t/ABCDEFGH12/report', data=body, timeout=30).status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(send, range(8)))
+    assert statuses == [200] * 3 + [429] * 5
+    assert Record.select().count() == 3 and WorkOrder.select().count() == 3
+
+
+def test_the_hourly_limit_is_counted_where_the_report_is_stored(app, school):
+    """Finding 2: record_report itself (not only the page's early check) refuses an address over its limit,
+    with nothing stored."""
+    app.config['ANONYMOUS_REPORTS_PER_HOUR'] = 2
+    tag = Tag.get(Tag.token == 'ABCDEFGH12')
+    with app.test_request_context():
+        for i in range(2):
+            assert record_report(str(uuid.uuid4()), tag, school['room'], title='漏水', category=None, hazard=False,
+                                 upload=None, address='10.0.0.9').created
+        with pytest.raises(TooManyReports):
+            record_report(str(uuid.uuid4()), tag, school['room'], title='漏水', category=None, hazard=False,
+                          upload=None, address='10.0.0.9')
+        assert record_report(str(uuid.uuid4()), tag, school['room'], title='漏水', category=None, hazard=False,
+                             upload=None, address='10.0.0.10').created  # another address has its own
+    assert Record.select().count() == 3 and WorkOrder.select().count() == 3

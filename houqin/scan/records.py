@@ -2,10 +2,11 @@
 import datetime
 import uuid as uuid_module
 
+from flask import current_app
 from peewee import IntegrityError, JOIN
 
 from houqin.clock import utcnow
-from houqin.db import write_transaction
+from houqin.db import serialize_on, write_transaction
 from houqin.models import Place, Record, User
 from houqin.photos import save_photo
 
@@ -16,6 +17,10 @@ CLIENT_NAMESPACE = uuid_module.UUID('0b7f3c1e-5a2d-4e8f-9c61-3d4a5b6c7d8e')
 SERVER_NAMESPACE = uuid_module.UUID('a93e6d20-1f4b-4c7a-8e35-6b2d9f0c1a47')
 EARLIEST_CLIENT_TIME = datetime.datetime(2000, 1, 1)
 LATEST_CLIENT_TIME = datetime.datetime(2100, 1, 1)
+
+
+class TooManyReports(Exception):
+    """An anonymous address has sent its hourly number of reports; nothing was stored."""
 
 
 def new_submission_id():
@@ -63,7 +68,8 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
     `submission_id` is the client's id (stored scoped by who sent it, see client_key); a submission the server
     makes passes `server=` its own idempotency key instead. `photos` are PreparedPhoto objects; `after(record)`
     runs in the same transaction (e.g. to open a work order), so a record and its consequences are stored
-    together or not at all.
+    together or not at all. An anonymous report over ANONYMOUS_REPORTS_PER_HOUR raises TooManyReports: counted
+    inside the transaction, one address at a time, so simultaneous reports cannot all pass the count.
     """
     if server is not None:
         key = server_key(server)
@@ -75,6 +81,8 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
     place, item = (target, None) if isinstance(target, Place) else (None, target)
     try:
         with write_transaction():
+            if user is None and activity == 'report':
+                within_anonymous_limit(fields.get('client_address', ''))
             record = Record.create(uuid=key, campus=tag.campus_id, tag=tag, activity=activity,
                                    place=place if place else item.place_id, item=item, user=user, **fields)
             for prepared in photos:
@@ -88,6 +96,13 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
             raise
         return existing, False
     return record, True
+
+
+def within_anonymous_limit(address):
+    """Inside the storing transaction: refuse (TooManyReports) when this address has used its hourly reports."""
+    serialize_on(f'anonymous-reports:{address}')
+    if anonymous_reports_since(address) >= current_app.config['ANONYMOUS_REPORTS_PER_HOUR']:
+        raise TooManyReports(address)
 
 
 def last_cleaned(place):

@@ -30,7 +30,7 @@ from houqin.places.tree import place_choices
 from houqin.repairs.workflow import is_overdue, open_orders_for
 from houqin.scan.actions import (UNDO_SECONDS, join_report, latest_undoable, offer_for, record_checklist,
                                  record_report, undo_record)
-from houqin.scan.records import (anonymous_reports_since, last_cleaned, new_submission_id,
+from houqin.scan.records import (TooManyReports, anonymous_reports_since, last_cleaned, new_submission_id,
                                  parse_client_time, parse_submission_id, recent_records)
 from houqin.tags import human_code, normalise_token
 from houqin.templating import local_time
@@ -325,6 +325,16 @@ def active_label(token):
 def label_gone(exc):
     """Answer a form sent to a replaced or blank label with that label's page."""
     return exc.response
+
+
+@bp.errorhandler(TooManyReports)
+def too_many_reports(exc):
+    """An anonymous report over the hourly limit, found inside its transaction (it raced others): nothing
+    stored, the page says why."""
+    tag, target = active_label(request.view_args['token'])
+    form = f'same{request.view_args["order_id"]}' if 'order_id' in request.view_args else 'report'
+    return refuse(tag, target, form, _('Too many reports from this phone in the last hour. Please try later '
+                                       'or tell the school office.'), status=429)
 
 
 def submission_id_or_none():
