@@ -375,3 +375,34 @@ def test_demo_dashboard_against_a_hand_count_and_the_cli(app, runner):
     t = today.isoformat()
     assert stat(html, f'day={t}&amp;activity=cleaning&amp;status=missed') == \
         str(sum(1 for s in today_slots if s['status'] == 'missed'))
+
+
+def test_scored_checklist_with_a_pass_mark(app, school, as_role):
+    admin = as_role('admin')
+    rows = {'row0-label': '地面干净', 'row0-type': 'pass_fail', 'row0-points': '10',
+            'row1-label': '桌椅整齐', 'row1-type': 'pass_fail', 'row1-points': '10'}
+    response = admin.post('/admin/checklists/new', data=checklist_form(
+        admin, name='卫生检查评分', kind='classroom', activity='hygiene', pass_mark='30', scoring='mean', **rows))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and '及格分须在 0 到总分 20 分之间。' in html and 'value="30"' in html
+    response = admin.post('/admin/checklists/new', data=checklist_form(
+        admin, name='卫生检查评分', kind='classroom', activity='hygiene', pass_mark='15', scoring='mean',
+        **dict(rows, **{'row1-points': '很多'})))
+    assert response.status_code == 400 and '分值须是 0 到 1000 之间的数。' in response.get_data(as_text=True)
+    response = admin.post('/admin/checklists/new', data=checklist_form(
+        admin, name='卫生检查评分', kind='classroom', activity='hygiene', pass_mark='15', scoring='mean', **rows))
+    assert response.status_code == 302
+    with database.connection_context():
+        template = active_template(school['campus'], 'classroom', 'hygiene')
+        assert (template.pass_mark, template.scoring) == (15.0, 'mean')
+        assert [(q.label, q.points) for q in questions(template)] == [('地面干净', 10.0), ('桌椅整齐', 10.0)]
+    page = admin.get(f'/admin/checklists/{template.id}').get_data(as_text=True)
+    assert 'value="15"' in page and '满分 20 分' in page and 'id="row0-points" name="row0-points" value="10"' in page
+    # A new version keeps the scoring it is saved with.
+    response = admin.post(f'/admin/checklists/{template.id}', data={
+        'csrf_token': csrf_token(admin, f'/admin/checklists/{template.id}'), 'rows': '2', 'name': '卫生检查评分',
+        'pass_mark': '12', 'scoring': 'sum', **rows})
+    assert response.status_code == 302
+    with database.connection_context():
+        revised = active_template(school['campus'], 'classroom', 'hygiene')
+        assert (revised.version, revised.pass_mark, revised.scoring) == (2, 12.0, 'sum')

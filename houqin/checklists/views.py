@@ -22,6 +22,7 @@ SUGGESTED_ACTIVITIES = {
     'tuck_shop': _l('Tuck shop check'),
 }
 ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')
+SCORINGS = {'sum': _l('Add up the week’s checks'), 'mean': _l('Average the week’s checks')}
 
 
 def activity_names():
@@ -67,7 +68,7 @@ def read_rows(form):
         get = lambda name: (form.get(f'row{n}-{name}') or '').strip()  # noqa: E731
         entry = {'label': get('label'), 'item_type': get('type'), 'required': bool(get('required')),
                  'min': get('min'), 'max': get('max'), 'unit': get('unit'), 'choices': get('choices'),
-                 'position': get('position'), 'remove': bool(get('remove'))}
+                 'position': get('position'), 'remove': bool(get('remove')), 'points': get('points')}
         typed.append(entry)
         if entry['remove'] or not entry['label']:
             continue
@@ -81,6 +82,9 @@ def read_rows(form):
             low = high = None
         if low is not None and high is not None and low > high:
             problems.append(_('The lower bound is above the upper bound.'))
+        points = read_points(entry['points'])
+        if points is None:
+            problems.append(_('Points must be a number from 0 to 1000.'))
         choices = [c.strip() for c in entry['choices'].replace('，', ',').split(',') if c.strip()]
         if entry['item_type'] == 'choice' and len(choices) < 2:
             problems.append(_('A choice needs at least two options, separated by commas.'))
@@ -96,7 +100,7 @@ def read_rows(form):
             'min_value': low if entry['item_type'] == 'number' else None,
             'max_value': high if entry['item_type'] == 'number' else None,
             'unit': entry['unit'][:20] if entry['item_type'] == 'number' else '',
-            'choices': choices if entry['item_type'] == 'choice' else []}))
+            'choices': choices if entry['item_type'] == 'choice' else [], 'points': points}))
     return [row for _p, _n, row in sorted(rows, key=lambda r: (r[0], r[1]))], errors, typed
 
 
@@ -105,11 +109,43 @@ def typed_from(template):
     rows = [{'label': q.label, 'item_type': q.item_type, 'required': q.required,
              'min': '' if q.min_value is None else f'{q.min_value:g}',
              'max': '' if q.max_value is None else f'{q.max_value:g}', 'unit': q.unit,
-             'choices': ', '.join(q.choices or []), 'position': str(i + 1), 'remove': False}
+             'choices': ', '.join(q.choices or []), 'position': str(i + 1), 'remove': False,
+             'points': f'{q.points:g}' if q.points else ''}
             for i, q in enumerate(questions(template))]
-    blank = {'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
-             'choices': '', 'position': '', 'remove': False}
-    return rows + [dict(blank) for _ in range(BLANK_ROWS)]
+    return rows + blank_rows()
+
+
+def read_points(text):
+    """An item's points: 0 when empty, None when not a number from 0 to 1000."""
+    try:
+        value = parse_number(text)
+    except ValueError:
+        return None
+    if value is None:
+        return 0.0
+    return value if 0 <= value <= 1000 else None
+
+
+def read_scoring(form, items, errors):
+    """(pass mark or None, 'sum' | 'mean', typed) of a scored checklist; problems go into errors."""
+    typed = {'pass_mark': (form.get('pass_mark') or '').strip(), 'scoring': form.get('scoring', 'sum')}
+    scoring = typed['scoring'] if typed['scoring'] in SCORINGS else 'sum'
+    total = sum(row['points'] for row in items)
+    try:
+        mark = parse_number(typed['pass_mark'])
+    except ValueError:
+        mark = None
+        errors['pass_mark'] = _('The pass mark must be a number.')
+    if mark is not None and not total:
+        errors['pass_mark'] = _('A pass mark needs items with points.')
+    elif mark is not None and not 0 <= mark <= total:
+        errors['pass_mark'] = _('The pass mark must be from 0 to the total of %(total)g points.', total=total)
+    return mark, scoring, typed
+
+
+def save_scoring(template, mark, scoring):
+    """Keep the pass mark and the way a week's scores combine on a saved version."""
+    ChecklistTemplate.update(pass_mark=mark, scoring=scoring).where(ChecklistTemplate.id == template.id).execute()
 
 
 @bp.route('/')
@@ -123,7 +159,7 @@ def index():
 def blank_rows(n=BLANK_ROWS):
     """Empty editor rows."""
     return [{'label': '', 'item_type': 'pass_fail', 'required': True, 'min': '', 'max': '', 'unit': '',
-             'choices': '', 'position': '', 'remove': False} for _ in range(n)]
+             'choices': '', 'position': '', 'remove': False, 'points': ''} for _ in range(n)]
 
 
 def existing_for(kind, activity):
@@ -139,11 +175,14 @@ def existing_for(kind, activity):
 def new():
     """A checklist for any kind of place or asset and any activity (greening, boiler, tuck shop, …)."""
     kinds = dict(target_kinds())
-    typed = {'name': '', 'kind': request.args.get('kind', ''), 'activity': request.args.get('activity', '')}
+    typed = {'name': '', 'kind': request.args.get('kind', ''), 'activity': request.args.get('activity', ''),
+             'pass_mark': '', 'scoring': 'sum'}
     errors, rows, existing = {}, blank_rows(5), None
     if request.method == 'POST':
         typed = {k: (request.form.get(k) or '').strip() for k in ('name', 'kind', 'activity')}
         items, errors, rows = read_rows(request.form)
+        mark, scoring, scored = read_scoring(request.form, items, errors)
+        typed.update(scored)
         activity = read_activity(typed['activity'])
         if not typed['name']:
             errors['name'] = _('Please enter a name.')
@@ -164,12 +203,14 @@ def new():
                                      version=0)
             with database.atomic():
                 created = revise_template(g.campus, base, items, name=typed['name'][:100])
+                save_scoring(created, mark, scoring)
                 log_change('create', created, summary=f'{created.name} v{created.version}')
             flash(_('Checklist added. It is offered at every label of this kind.'), 'success')
             return redirect(url_for('checklists.edit', template_id=created.id))
         rows += blank_rows(1)
     return render_template('checklists/new.html', typed=typed, rows=rows, errors=errors, kinds=target_kinds(),
-                           activities=activity_names(), item_types=ITEM_TYPES, existing=existing), \
+                           activities=activity_names(), item_types=ITEM_TYPES, existing=existing,
+                           scorings=SCORINGS), \
         400 if errors else 200
 
 
@@ -179,9 +220,12 @@ def edit(template_id):
     """Edit a checklist's questions; saving makes a new version for this campus."""
     template = editable_template(template_id)
     name, errors, rows = template.name, {}, typed_from(template)
+    scored = {'pass_mark': '' if template.pass_mark is None else f'{template.pass_mark:g}',
+              'scoring': template.scoring or 'sum'}
     if request.method == 'POST':
         name = (request.form.get('name') or '').strip()[:100]
         items, errors, rows = read_rows(request.form)
+        mark, scoring, scored = read_scoring(request.form, items, errors)
         if not name:
             errors['name'] = _('Please enter a name.')
         if not items and not errors:
@@ -189,10 +233,12 @@ def edit(template_id):
         if not errors:
             with database.atomic():
                 revised = revise_template(g.campus, template, items, name=name)
+                save_scoring(revised, mark, scoring)
                 log_change('update', revised, summary=f'{revised.name} v{revised.version}')
             flash(_('Saved as version %(v)d. Records made before keep the questions they were answered with.',
                     v=revised.version), 'success')
             return redirect(url_for('checklists.edit', template_id=revised.id))
         rows += blank_rows(1)
     return render_template('checklists/edit.html', template=template, name=name, rows=rows, errors=errors,
-                           item_types=ITEM_TYPES, activities=activity_names()), 400 if errors else 200
+                           item_types=ITEM_TYPES, activities=activity_names(), scored=scored, scorings=SCORINGS,
+                           total=sum(q.points or 0 for q in questions(template))), 400 if errors else 200
