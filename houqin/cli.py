@@ -34,7 +34,7 @@ def init_command():
 @click.password_option()
 def create_user_command(username, role, campus_code, display_name, password):
     """Create an account with a role on a campus (creates a first campus if there is none)."""
-    with db.database.connection_context(), db.database.atomic():
+    with db.database.connection_context(), db.write_transaction():
         if User.get_or_none(User.username == username.lower()):
             raise click.ClickException(f'user {username!r} already exists')
         campus = (Campus.get_or_none(Campus.code == campus_code) if campus_code
@@ -61,7 +61,7 @@ def create_campus_command(code, name, timezone):
     timezone = timezone or current_app.config['DEFAULT_TIMEZONE']
     if timezone not in available_timezones():
         raise click.ClickException(f'unknown time zone {timezone!r}; use a name such as Asia/Shanghai')
-    with db.database.connection_context(), db.database.atomic():
+    with db.database.connection_context(), db.write_transaction():
         if Campus.get_or_none(Campus.code == code):
             raise click.ClickException(f'a campus with code {code!r} exists already')
         Campus.create(code=code, name=name, timezone=timezone)
@@ -74,7 +74,7 @@ def create_campus_command(code, name, timezone):
 @click.option('--campus', 'campus_code', required=True, help='campus code')
 def grant_command(username, role, campus_code):
     """Give an existing account a role on a campus (replacing the role it had there)."""
-    with db.database.connection_context(), db.database.atomic():
+    with db.database.connection_context(), db.write_transaction():
         user = User.get_or_none(User.username == username.lower())
         campus = Campus.get_or_none(Campus.code == campus_code)
         if user is None:

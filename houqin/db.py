@@ -1,9 +1,10 @@
 """The database: one proxy, chosen from a URL at start-up; connection handling per request."""
 import hashlib
 import os
+import time
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peewee import DatabaseProxy, SqliteDatabase
+from peewee import DatabaseProxy, OperationalError, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -55,8 +56,12 @@ def is_sqlite():
     return isinstance(database.obj, SqliteDatabase)
 
 
+BUSY_RETRIES = 3   # a busy database (SQLite's lock wait ran out, a PostgreSQL deadlock): tries again, 50–200 ms apart
+
+
 def write_transaction():
-    """A transaction that takes the write lock at once on SQLite (BEGIN IMMEDIATE), a plain one elsewhere.
+    """Every write transaction: one that takes the write lock at once on SQLite (BEGIN IMMEDIATE), a plain one
+    elsewhere (tests/test_hardening.py fails on any other database.atomic()).
 
     A read-then-write (the next number) in a deferred SQLite transaction can fail to upgrade its lock
     when another writer commits in between; IMMEDIATE queues writers instead. Nested, it is a savepoint
@@ -65,6 +70,26 @@ def write_transaction():
     if is_sqlite() and not database.in_transaction():
         return database.atomic('IMMEDIATE')
     return database.atomic()
+
+
+def is_busy(error):
+    """True when a database error only means "busy, try again": SQLite's lock, a PostgreSQL deadlock or
+    serialization failure."""
+    text = str(error).lower()
+    return any(words in text for words in ('database is locked', 'database table is locked', 'deadlock detected',
+                                           'could not serialize'))
+
+
+def retry_when_busy(work):
+    """work(), run again (up to BUSY_RETRIES times) when the database answers busy; work opens its own write
+    transaction, which rolled back, so nothing is stored twice. Inside a caller's transaction it runs once."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return work()
+        except OperationalError as error:
+            if attempt == BUSY_RETRIES or database.in_transaction() or not is_busy(error):
+                raise
+            time.sleep(0.05 * 2 ** attempt)
 
 
 def serialize_on(key):

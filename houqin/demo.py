@@ -365,7 +365,7 @@ def refusal():
 
 def load_demo(password='demo1234'):
     """Load the demo school in one transaction; False when it is already loaded, DemoRefused on others' data."""
-    with db.database.atomic():
+    with db.write_transaction():
         if Campus.select().where(Campus.is_demo == True).exists():  # noqa: E712
             return False
         reason = refusal()

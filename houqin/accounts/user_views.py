@@ -11,7 +11,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from houqin.audit import log_change, snapshot
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Membership, User
 from houqin.permissions import requires
 from houqin.vocab import ROLE_LABELS, select_choices
@@ -83,7 +83,7 @@ def new():
                     phone=(form.phone.data or '').strip())
         user.set_password(form.password.data)
         try:
-            with database.atomic():
+            with write_transaction():
                 user.save()
                 membership = Membership.create(user=user, campus=g.campus, role=form.role.data)
                 log_change('create', user, summary=f'{user.username} ({membership.role})')
@@ -112,7 +112,7 @@ def edit(user_id):
             user.display_name = form.display_name.data.strip()
             user.phone = (form.phone.data or '').strip()
             membership.role = form.role.data
-            with database.atomic():
+            with write_transaction():
                 user.save()
                 membership.save()
                 log_change('update', user, before=before, summary=f'{user.username} ({membership.role})')
@@ -132,7 +132,7 @@ def reset_password(user_id):
         form.role.data = _membership.role
         return render_template('accounts/user_form.html', form=form, user=user, reset=reset), 400
     user.set_password(reset.password.data)
-    with database.atomic():
+    with write_transaction():
         user.save()
         log_change('password', user, summary=user.username)
     flash(_('The password of %(name)s was reset; their phones have been signed out.', name=user.username),
@@ -152,7 +152,7 @@ def set_active(user_id):
     before = snapshot(user)
     user.active = activate
     user.session_token = secrets.token_hex(16)  # ends sessions and remember-me cookies
-    with database.atomic():
+    with write_transaction():
         user.save()
         log_change('activate' if activate else 'deactivate', user, before=before, summary=user.username)
     flash(_('%(name)s can log in again.', name=user.username) if activate

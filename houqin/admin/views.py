@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 from houqin.admin import dashboard
 from houqin.audit import log_change, snapshot
 from houqin.clock import format_local, utcnow, zone_name
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import AuditLog, Item, Membership, Place, Tag, User
 from houqin.patrol.evaluation import evaluate_due_rounds
 from houqin.permissions import requires
@@ -98,7 +98,7 @@ def campus_settings():
         campus.name = form.name.data.strip()
         campus.timezone = form.timezone.data.strip()
         campus.allow_anonymous_reports = form.allow_anonymous_reports.data
-        with database.atomic():
+        with write_transaction():
             campus.save()
             log_change('update', campus, before=before, summary=campus.name)
         flash(_('Saved.'), 'success')

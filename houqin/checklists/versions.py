@@ -3,7 +3,7 @@ import functools
 
 from flask_babel import lazy_gettext as _l
 
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import ChecklistItem, ChecklistTemplate
 
 ITEM_TYPES = {
@@ -47,7 +47,7 @@ def revise_template(campus, base, rows, name=None):
 
     rows: [{'label', 'item_type', 'required', 'min_value', 'max_value', 'unit', 'choices'}] in order.
     """
-    with database.atomic():
+    with write_transaction():
         previous = (ChecklistTemplate.select()
                     .where((ChecklistTemplate.target_kind == base.target_kind)
                            & (ChecklistTemplate.activity == base.activity) & ChecklistTemplate.active

@@ -6,7 +6,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from houqin.audit import log_change
 from houqin.checklists.versions import ITEM_TYPES, campus_templates, questions, revise_template
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import ChecklistTemplate
 from houqin.permissions import requires
 from houqin.vocab import ACTIVITY_LABELS, ITEM_KIND_LABELS, PLACE_KIND_LABELS, key_for
@@ -201,7 +201,7 @@ def new():
         if not errors:
             base = ChecklistTemplate(target_kind=typed['kind'], activity=activity, name=typed['name'][:100],
                                      version=0)
-            with database.atomic():
+            with write_transaction():
                 created = revise_template(g.campus, base, items, name=typed['name'][:100])
                 save_scoring(created, mark, scoring)
                 log_change('create', created, summary=f'{created.name} v{created.version}')
@@ -231,7 +231,7 @@ def edit(template_id):
         if not items and not errors:
             errors['rows'] = _('A checklist needs at least one question.')
         if not errors:
-            with database.atomic():
+            with write_transaction():
                 revised = revise_template(g.campus, template, items, name=name)
                 save_scoring(revised, mark, scoring)
                 log_change('update', revised, summary=f'{revised.name} v{revised.version}')

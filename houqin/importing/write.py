@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from peewee import IntegrityError, fn
 
 from houqin.clock import utcnow
-from houqin.db import database, is_sqlite
+from houqin.db import database, is_sqlite, write_transaction
 from houqin.importing.rows import plan_import
 from houqin.models import AuditLog, Item, Place, Tag
 from houqin.tags import new_token
@@ -19,9 +19,9 @@ def import_table(kind, campus, table, user=None, address=''):
     Every place or asset gets an active label; one audit entry records the import. Returns the plan;
     when it has errors nothing was written.
     """
-    # IMMEDIATE on SQLite: the checks read what the write depends on, so take the write lock first
-    # rather than fail to upgrade a read transaction when a scan writes in between.
-    transaction = database.atomic('IMMEDIATE') if is_sqlite() else database.atomic()
+    # The checks read what the write depends on: write_transaction takes SQLite's write lock first rather than
+    # fail to upgrade a read transaction when a scan writes in between.
+    transaction = write_transaction()
     try:
         with transaction:
             plan = plan_import(kind, campus, table)

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.labels import render
 from houqin.labels.compose import LabelContent
 from houqin.labels.facts import label_metrics, layout_title, number_text
@@ -110,7 +110,7 @@ def save_layout(form, row):
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_at = utcnow()
-    with database.atomic():
+    with write_transaction():
         row.save()
         log_change('update' if before else 'create', row, before=before, summary=row.name)
     return layout_from_row(row), [], True
@@ -172,7 +172,7 @@ def layout_edit(layout_id):
 def layout_delete(layout_id):
     """Delete an added layout (the built-in ones stay)."""
     row = campus_or_404(LabelLayout, layout_id)
-    with database.atomic():
+    with write_transaction():
         log_change('delete', row, before=snapshot(row), summary=row.name)
         row.delete_instance()
     flash(_('Layout %(name)s deleted.', name=row.name), 'success')

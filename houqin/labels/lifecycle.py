@@ -1,7 +1,7 @@
 """A label's life: reprinted under a new token (the old one revoked), pre-printed blank, attached on the spot."""
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Tag
 from houqin.tags import human_code, new_token
 
@@ -34,7 +34,7 @@ def earlier_tags(tag):
 
 def reprint(tag):
     """Issue a new token for the tag's object and revoke the old one; returns the new tag."""
-    with database.atomic():
+    with write_transaction():
         new = Tag.create(token=new_token(), campus=tag.campus_id, place=tag.place_id, item=tag.item_id,
                          status='active')
         before = snapshot(tag)
@@ -53,7 +53,7 @@ def create_unclaimed(campus, count):
     """Create `count` blank labels to pre-print; each is attached to a place or asset when first scanned."""
     if not 1 <= count <= MAX_UNCLAIMED_BATCH:
         raise ValueError(count)
-    with database.atomic():
+    with write_transaction():
         tags = [Tag.create(token=new_token(), campus=campus, status='unclaimed') for _ in range(count)]
         log_change('create', tags[0], campus=campus,
                    summary=f'{count} × unclaimed {human_code(tags[0].token)}…{human_code(tags[-1].token)}')
@@ -64,7 +64,7 @@ def attach(tag, place=None, item=None, retire_others=False):
     """Point an unclaimed tag at a place or an item; optionally revoke the object's other labels."""
     if (place is None) == (item is None):
         raise ValueError('attach to exactly one place or item')
-    with database.atomic():
+    with write_transaction():
         before = snapshot(tag)
         changed = (Tag.update(status='active', place=place, item=item)
                    .where((Tag.id == tag.id) & (Tag.status == 'unclaimed')).execute())

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import AuditLog, Membership, NotificationChannel, Outbox, User
 from houqin.notify.outbox import AUDIENCES, CHANNEL_KINDS, TOPIC_LABELS, send_test
 from houqin.permissions import requires
@@ -124,7 +124,7 @@ def new():
     if form.validate_on_submit():
         channel = NotificationChannel(campus=g.campus, created_at=utcnow())
         apply_form(form, channel)
-        with database.atomic():
+        with write_transaction():
             channel.save()
             log_change('create', channel, summary=channel.name)
             entry_fix(channel)
@@ -154,7 +154,7 @@ def edit(channel_id):
     if form.validate_on_submit():
         before = safe_snapshot(channel)
         apply_form(form, channel)
-        with database.atomic():
+        with write_transaction():
             channel.save()
             log_change('update', channel, before=before, summary=channel.name)
             entry_fix(channel)
@@ -187,7 +187,7 @@ def delete(channel_id):
     channel = campus_or_404(NotificationChannel, channel_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    with database.atomic():
+    with write_transaction():
         log_change('delete', channel, before=safe_snapshot(channel), summary=channel.name)
         channel.delete_instance()
     flash(_('Deleted %(name)s.', name=channel.name), 'success')

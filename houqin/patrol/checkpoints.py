@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, JOIN
 
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Campus, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop
 from houqin.patrol import evidence
 from houqin.patrol.plans import campus_holidays, plan_chooser, route_stops
@@ -165,7 +165,7 @@ def run_for_round(route, rnd, user):
     run = PatrolRun.get_or_none((PatrolRun.route == route.id) & (PatrolRun.round_start == rnd.start))
     if run is None:
         try:
-            with database.atomic():
+            with write_transaction():
                 run = PatrolRun.create(route=route.id, guard=user.id if user else None, round_start=rnd.start,
                                        round_end=rnd.end, night=rnd.night, round_index=rnd.index,
                                        holiday=rnd.holiday, status='open')
@@ -282,7 +282,7 @@ def record_evidence(scan, *, now=None, client_time=None, location=None):
         if verdict == 'far':
             flags.append({'code': 'far', 'metres': metres})
     scan.flags = flags
-    with database.atomic():
+    with write_transaction():
         record.save(only=[Record.client_time, Record.latitude, Record.longitude, Record.accuracy])
         scan.save(only=[PatrolScan.client_time, PatrolScan.flags])
     return scan

@@ -7,7 +7,7 @@ from flask_babel import force_locale, gettext as _
 from peewee import IntegrityError
 
 from houqin.clock import to_local, utcnow
-from houqin.db import database, write_transaction
+from houqin.db import write_transaction
 from houqin.models import Campus, PatrolRun, PatrolScan, Route
 from houqin.notify.outbox import enqueue, message_locale
 from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_stops
@@ -49,7 +49,7 @@ def evaluate_round(route, rnd, now, notify=True):
         run = PatrolRun.get_or_none((PatrolRun.route == route.id) & (PatrolRun.round_start == rnd.start))
         if run is None:
             try:
-                with database.atomic():
+                with write_transaction():
                     run = PatrolRun.create(route=route.id, round_start=rnd.start, round_end=rnd.end, night=rnd.night,
                                            round_index=rnd.index, holiday=rnd.holiday, status='open')
             except IntegrityError:

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from houqin.audit import log_change, snapshot
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.labels.lifecycle import LabelChangeRefused, reprint
 from houqin.models import Holiday, PatrolRun, Place, Route, RouteStop, Tag
 from houqin.patrol.plans import route_stops
@@ -192,7 +192,7 @@ def new():
     if form.validate_on_submit():
         route = Route(campus=g.campus)
         form.apply(route)
-        with database.atomic():
+        with write_transaction():
             route.save()
             log_change('create', route, summary=route.name)
         flash(_('Added %(name)s. Now add its checkpoints in order.', name=route.name), 'success')
@@ -211,7 +211,7 @@ def edit(route_id):
     elif form.validate_on_submit():
         before = snapshot(route)
         form.apply(route)
-        with database.atomic():
+        with write_transaction():
             route.save()
             log_change('update', route, before=before, summary=route.name)
         flash(_('Saved.'), 'success')
@@ -238,7 +238,7 @@ def stop_add(route_id):
         form = RouteForm(formdata=None)
         form.fill(route)
         return route_page(route, form, stop_form, 400)
-    with database.atomic():
+    with write_transaction():
         stop = RouteStop.create(route=route, place=stop_form.place.data, walk_minutes=stop_form.walk_minutes.data,
                                 position=RouteStop.select().where(RouteStop.route == route).count())
         place = Place.get_by_id(stop.place_id)
@@ -258,7 +258,7 @@ def stop_move(route_id, stop_id):
     j = i - 1 if request.form.get('direction') == 'up' else i + 1
     if 0 <= j < len(stops):
         stops[i], stops[j] = stops[j], stops[i]
-        with database.atomic():
+        with write_transaction():
             for position, s in enumerate(stops):
                 RouteStop.update(position=position).where(RouteStop.id == s.id).execute()
             log_change('update', stop, summary=f'{route.name}: {stop.place.name} → {j + 1}')
@@ -272,7 +272,7 @@ def stop_delete(route_id, stop_id):
     route = campus_or_404(Route, route_id)
     stop = route_stop(route, stop_id)
     name = stop.place.name
-    with database.atomic():
+    with write_transaction():
         log_change('delete', stop, before=snapshot(stop), summary=f'{route.name}: {name}')
         stop.delete_instance()
         renumber(route)
@@ -296,7 +296,7 @@ def stop_edit(route_id, stop_id):
         stop.walk_minutes = form.walk_minutes.data
         place.latitude, place.longitude = form.latitude.data, form.longitude.data
         place.location_accuracy = form.location_accuracy.data
-        with database.atomic():
+        with write_transaction():
             stop.save()
             place.save()
             log_change('update', stop, before=before_stop, summary=f'{route.name}: {place.name}')
@@ -336,7 +336,7 @@ def delete(route_id):
     if PatrolRun.select().where(PatrolRun.route == route).exists():
         flash(_('%(name)s has patrol history; untick “In use” to stop its rounds instead.', name=route.name), 'error')
         return redirect(url_for('patrol_routes.edit', route_id=route.id))
-    with database.atomic():
+    with write_transaction():
         log_change('delete', route, before=snapshot(route), summary=route.name)
         route.delete_instance(recursive=True)
     flash(_('Deleted %(name)s.', name=route.name), 'success')
@@ -349,7 +349,7 @@ def holidays():
     """Holidays and school breaks: routes run their holiday rounds on these nights."""
     form = HolidayForm()
     if form.validate_on_submit():
-        with database.atomic():
+        with write_transaction():
             holiday = Holiday.create(campus=g.campus, name=form.name.data.strip(), starts_on=form.starts_on.data,
                                      ends_on=form.ends_on.data)
             log_change('create', holiday, summary=holiday.name)
@@ -366,7 +366,7 @@ def holiday_delete(holiday_id):
     holiday = Holiday.get_or_none((Holiday.id == holiday_id) & (Holiday.campus == g.campus))
     if holiday is None:
         abort(404)
-    with database.atomic():
+    with write_transaction():
         log_change('delete', holiday, before=snapshot(holiday), summary=holiday.name)
         holiday.delete_instance()
     flash(_('Deleted %(name)s.', name=holiday.name), 'success')

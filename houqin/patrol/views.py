@@ -10,7 +10,7 @@ from wtforms import BooleanField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import DutyLog, PatrolScan, User
 from houqin.patrol import evidence
 from houqin.patrol.anomalies import NOTE_MAX, anomaly_label, report_anomaly
@@ -158,7 +158,7 @@ def duty_log():
     zone = g.campus.timezone
     now = utcnow()
     if form.validate_on_submit():
-        with database.atomic():
+        with write_transaction():
             DutyLog.create(campus=g.campus, user=current_user.id, kind=form.kind.data, body=form.body.data.strip(),
                            for_next_shift=form.for_next_shift.data, night=night_of(now, zone), created_at=now)
         flash(_('Added to the duty log.'), 'success')

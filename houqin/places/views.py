@@ -9,7 +9,7 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from houqin.audit import log_change, snapshot
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Item, Place, Record, Tag, WorkOrder
 from houqin.permissions import can, requires
 from houqin.places.tree import active_tag, descendant_ids, place_choices, place_paths
@@ -91,7 +91,7 @@ def place_new():
     if form.validate_on_submit():
         place = Place(campus=g.campus)
         apply_place_form(form, place)
-        with database.atomic():
+        with write_transaction():
             place.save()
             Tag.create(token=new_token(), campus=g.campus, place=place)
             log_change('create', place, summary=place.name)
@@ -115,7 +115,7 @@ def place_edit(place_id):
         if form.validate_on_submit():
             before = snapshot(place)
             apply_place_form(form, place)
-            with database.atomic():
+            with write_transaction():
                 place.save()
                 log_change('update', place, before=before, summary=place.name)
             flash(_('Saved.'), 'success')
@@ -136,7 +136,7 @@ def place_delete(place_id):
         flash(_('%(name)s still contains places or assets; move or delete them first.', name=place.name), 'error')
         return redirect(url_for('places.place_edit', place_id=place.id))
     before, parent_id = snapshot(place), place.parent_id
-    with database.atomic():
+    with write_transaction():
         log_change('delete', place, before=before, summary=place.name)
         place.delete_instance()
     flash(_('Deleted %(name)s.', name=place.name), 'success')
@@ -230,7 +230,7 @@ def item_new():
         item = Item(campus=g.campus)
         apply_item_form(form, item)
         try:
-            with database.atomic():
+            with write_transaction():
                 item.save()
                 Tag.create(token=new_token(), campus=g.campus, item=item)
                 log_change('create', item, summary=item.name)
@@ -256,7 +256,7 @@ def item_edit(item_id):
         if form.validate_on_submit():
             before = snapshot(item)
             apply_item_form(form, item)
-            with database.atomic():
+            with write_transaction():
                 item.save()
                 log_change('update', item, before=before, summary=item.name)
             flash(_('Saved.'), 'success')
@@ -275,7 +275,7 @@ def item_delete(item_id):
                 name=item.name), 'error')
         return redirect(url_for('places.item_edit', item_id=item.id))
     before, place_id = snapshot(item), item.place_id
-    with database.atomic():
+    with write_transaction():
         log_change('delete', item, before=before, summary=item.name)
         item.delete_instance(recursive=False)
     flash(_('Deleted %(name)s.', name=item.name), 'success')

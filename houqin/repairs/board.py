@@ -6,7 +6,7 @@ from peewee import JOIN
 
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
-from houqin.db import database, write_transaction
+from houqin.db import write_transaction
 from houqin.exports import csv_text
 from houqin.models import Membership, Place, RepairCategory, RepairSettings, User, WorkOrder
 from houqin.permissions import requires
@@ -213,7 +213,7 @@ def assignable_people():
 def save_settings(hours, assigned):
     """Write due hours and default assignees, with audit entries, in one transaction."""
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         row = RepairSettings.get_or_none(RepairSettings.campus == g.campus) or RepairSettings(campus=g.campus)
         before = snapshot(row) if row.id else None
         for priority, value in hours.items():

@@ -449,7 +449,7 @@ def notify_routine(campus, slots, now):
         claimed = []
         for slot in slots:
             try:
-                with database.atomic():
+                with write_transaction():
                     RoutineNotice.create(routine=routine.id, target_type=slot.target_type, target_id=slot.target_id,
                                          window_start=slot.start, created_at=now)
                 claimed.append(slot)

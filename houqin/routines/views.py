@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from houqin.audit import log_change, snapshot
 from houqin.checklists.versions import campus_templates
 from houqin.clock import days_bounds, utcnow, week_bounds, zone_name
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Holiday, Item, Membership, Place, Routine, Term, User
 from houqin.permissions import requires
 from houqin.places.tree import descendant_ids, place_choices
@@ -236,7 +236,7 @@ def new():
     if request.method == 'POST':
         fields, errors, typed = read_routine(g.campus, request.form)
         if not errors:
-            with database.atomic():
+            with write_transaction():
                 routine = Routine.create(campus=g.campus, **fields)
                 log_change('create', routine, summary=routine.name)
             flash(_('Routine added.'), 'success')
@@ -254,7 +254,7 @@ def edit(routine_id):
         fields, errors, typed = read_routine(g.campus, request.form)
         if not errors:
             before = snapshot(routine)
-            with database.atomic():
+            with write_transaction():
                 Routine.update(**fields).where(Routine.id == routine.id).execute()
                 log_change('update', Routine.get_by_id(routine.id), before=before, summary=fields['name'])
             flash(_('Saved.'), 'success')
@@ -280,7 +280,7 @@ def retire(routine_id):
     """Stop a routine: no more slots from now; its past slots and records stay."""
     routine = campus_or_404(Routine, routine_id)
     if routine.active:
-        with database.atomic():
+        with write_transaction():
             Routine.update(active=False, retired_at=utcnow()).where(Routine.id == routine.id).execute()
             log_change('update', Routine.get_by_id(routine.id), summary=_('%(name)s stopped', name=routine.name))
         flash(_('Routine stopped. Its past records stay.'), 'success')
@@ -374,7 +374,7 @@ def calendar_add():
     kind, fields, errors, typed = read_calendar_entry(request.form)
     if errors:
         return calendar_page(typed, errors, kind)
-    with database.atomic():
+    with write_transaction():
         if kind == 'term':
             row = Term.create(campus=g.campus, **fields)
         else:
@@ -389,7 +389,7 @@ def calendar_add():
 def term_delete(term_id):
     """Remove a term from the calendar."""
     term = campus_or_404(Term, term_id)
-    with database.atomic():
+    with write_transaction():
         log_change('delete', term, summary=term.name)
         term.delete_instance()
     flash(_('Removed from the calendar.'), 'success')
@@ -401,7 +401,7 @@ def term_delete(term_id):
 def day_delete(holiday_id):
     """Remove a holiday or a make-up working day from the calendar."""
     day = campus_or_404(Holiday, holiday_id)
-    with database.atomic():
+    with write_transaction():
         log_change('delete', day, summary=day.name)
         day.delete_instance()
     flash(_('Removed from the calendar.'), 'success')

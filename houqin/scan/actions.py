@@ -8,7 +8,7 @@ from houqin.audit import log_change, snapshot
 from houqin.checklists.answers import Answers, check_answers, failure_summary
 from houqin.checklists.versions import active_template, questions
 from houqin.clock import utcnow
-from houqin.db import database
+from houqin.db import write_transaction
 from houqin.models import Place, Record
 from houqin.permissions import can
 from houqin.photos import PhotoError, prepare_photo
@@ -231,7 +231,7 @@ def undo_record(record, user, now=None, on_delete=None):
     """Take back a one-tap record (theirs, within UNDO_SECONDS); the audit log keeps what it was. True if done."""
     if not undoable(record, user, now):
         return False
-    with database.atomic():
+    with write_transaction():
         before = snapshot(record)
         if on_delete is not None:
             on_delete(record)

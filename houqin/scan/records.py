@@ -6,7 +6,7 @@ from flask import current_app
 from peewee import IntegrityError, JOIN
 
 from houqin.clock import utcnow
-from houqin.db import serialize_on, write_transaction
+from houqin.db import retry_when_busy, serialize_on, write_transaction
 from houqin.models import Place, Record, User
 from houqin.photos import save_photo
 
@@ -68,8 +68,9 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
     `submission_id` is the client's id (stored scoped by who sent it, see client_key); a submission the server
     makes passes `server=` its own idempotency key instead. `photos` are PreparedPhoto objects; `after(record)`
     runs in the same transaction (e.g. to open a work order), so a record and its consequences are stored
-    together or not at all. An anonymous report over ANONYMOUS_REPORTS_PER_HOUR raises TooManyReports: counted
-    inside the transaction, one address at a time, so simultaneous reports cannot all pass the count.
+    together or not at all (and stored again when the database was busy). An anonymous report over
+    ANONYMOUS_REPORTS_PER_HOUR raises TooManyReports: counted inside the transaction, one address at a time, so
+    simultaneous reports cannot all pass the count.
     """
     if server is not None:
         key = server_key(server)
@@ -79,7 +80,9 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
     if existing is not None:
         return existing, False
     place, item = (target, None) if isinstance(target, Place) else (None, target)
-    try:
+
+    def store():
+        """The record and what it causes, in one write transaction."""
         with write_transaction():
             if user is None and activity == 'report':
                 within_anonymous_limit(fields.get('client_address', ''))
@@ -89,13 +92,15 @@ def submit_record(submission_id, tag, target, *, activity, user=None, server=Non
                 save_photo(prepared, tag.campus_id, user, record=record)
             if after is not None:
                 after(record)
+        return record
+    try:
+        return retry_when_busy(store), True
     except IntegrityError:
         # The same submission arrived twice at once and the other copy won: answer as it did.
         existing = Record.get_or_none(Record.uuid == key)
         if existing is None:
             raise
         return existing, False
-    return record, True
 
 
 def within_anonymous_limit(address):
