@@ -130,7 +130,7 @@ def test_the_anonymous_reporter_finds_the_report_again_from_the_label(live_serve
     assert float(number.evaluate('e => parseFloat(getComputedStyle(e).fontSize)')) >= 32
     assert number.bounding_box()['height'] < 60  # the number never breaks inside (2026- / 0001)
     copy = page.get_by_role('button', name='复制链接')
-    assert copy.is_visible()
+    copy.wait_for(state='visible')  # scan.js is deferred: it shows the button once it has run
     copy.click()
     page.wait_for_function("document.querySelector('[data-copy]').textContent === '已复制'")
     cookies = page.context.cookies()
