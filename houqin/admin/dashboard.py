@@ -125,15 +125,21 @@ def extinguishers(campus, today):
                 today, today + datetime.timedelta(days=EXPIRY_WARNING_DAYS))).count()}
 
 
+CLOSED = ('done', 'late', 'missed')
+
+
 @dataclasses.dataclass
-class MapCell:
-    """One floor (or a building without floors) on the compliance map."""
-    place_id: int
-    name: str
+class Tally:
+    """Closed slots and how many of them were on time or missed, with the rate and its colour."""
     closed: int = 0
     on_time: int = 0
     missed: int = 0
-    open: int = 0
+
+    def add(self, status):
+        """Count one closed slot."""
+        self.closed += 1
+        self.on_time += status == 'done'
+        self.missed += status == 'missed'
 
     @property
     def percent(self):
@@ -142,6 +148,14 @@ class MapCell:
     @property
     def css(self):
         return compliance_class(self.percent)
+
+
+@dataclasses.dataclass
+class MapCell(Tally):
+    """One floor (or a building without floors) on the compliance map."""
+    place_id: int = 0
+    name: str = ''
+    open: int = 0
 
 
 def compliance_map(campus, slots):
@@ -163,11 +177,9 @@ def compliance_map(campus, slots):
         building = places[path[0]]
         floor = places[path[1]] if len(path) > 1 else building
         cells = buildings.setdefault(building.id, {})
-        cell = cells.setdefault(floor.id, MapCell(floor.id, floor.name))
-        if s.status in ('done', 'late', 'missed'):
-            cell.closed += 1
-            cell.on_time += s.status == 'done'
-            cell.missed += s.status == 'missed'
+        cell = cells.setdefault(floor.id, MapCell(place_id=floor.id, name=floor.name))
+        if s.status in CLOSED:
+            cell.add(s.status)
         else:
             cell.open += 1
     ordered = sorted(buildings, key=lambda b: (places[b].position, places[b].name))
@@ -176,20 +188,9 @@ def compliance_map(campus, slots):
 
 
 @dataclasses.dataclass
-class TrendDay:
+class TrendDay(Tally):
     """One day of a trend: closed slots, on time and missed."""
-    day: datetime.date
-    closed: int = 0
-    on_time: int = 0
-    missed: int = 0
-
-    @property
-    def percent(self):
-        return rate(self.on_time, self.closed)
-
-    @property
-    def css(self):
-        return compliance_class(self.percent)
+    day: datetime.date = None
 
 
 def trends(campus, today, now, days=30):
@@ -197,16 +198,13 @@ def trends(campus, today, now, days=30):
     zone = zone_name(campus)
     first = today - datetime.timedelta(days=days - 1)
     start, end = days_bounds(first, today, zone)
-    out = {first + datetime.timedelta(days=n): TrendDay(first + datetime.timedelta(days=n)) for n in range(days)}
+    out = {first + datetime.timedelta(days=n): TrendDay(day=first + datetime.timedelta(days=n)) for n in range(days)}
     for s in campus_slots(campus, start, end, now=now):
-        if s.status not in ('done', 'late', 'missed'):
+        if s.status not in CLOSED:
             continue
         closed_on = to_local(s.end - datetime.timedelta(seconds=1), zone).date()
         if closed_on in out:
-            entry = out[closed_on]
-            entry.closed += 1
-            entry.on_time += s.status == 'done'
-            entry.missed += s.status == 'missed'
+            out[closed_on].add(s.status)
     return [out[d] for d in sorted(out)]
 
 
