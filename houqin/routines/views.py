@@ -388,21 +388,20 @@ def calendar_add():
 @requires('routines.manage')
 def term_delete(term_id):
     """Remove a term from the calendar."""
-    term = campus_or_404(Term, term_id)
-    with write_transaction():
-        log_change('delete', term, summary=term.name)
-        term.delete_instance()
-    flash(_('Removed from the calendar.'), 'success')
-    return redirect(url_for('routines.calendar'))
+    return remove_from_calendar(campus_or_404(Term, term_id))
 
 
 @bp.route('/calendar/days/<int:holiday_id>/delete', methods=['POST'])
 @requires('routines.manage')
 def day_delete(holiday_id):
     """Remove a holiday or a make-up working day from the calendar."""
-    day = campus_or_404(Holiday, holiday_id)
+    return remove_from_calendar(campus_or_404(Holiday, holiday_id))
+
+
+def remove_from_calendar(row):
+    """Delete a term or a calendar day with its audit entry, and go back to the calendar."""
     with write_transaction():
-        log_change('delete', day, summary=day.name)
-        day.delete_instance()
+        log_change('delete', row, summary=row.name)
+        row.delete_instance()
     flash(_('Removed from the calendar.'), 'success')
     return redirect(url_for('routines.calendar'))
