@@ -8,7 +8,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from houqin.audit import log_change, snapshot
 from houqin.checklists.versions import campus_templates
-from houqin.clock import days_bounds, utcnow, week_bounds, zone_name
+from houqin.clock import days_bounds, utcnow, zone_name
 from houqin.db import write_transaction
 from houqin.models import Holiday, Item, Membership, Place, Routine, Term, User
 from houqin.permissions import requires
