@@ -3,6 +3,7 @@ the guard's re-scan after a round rewrites no evidence, the anonymous reporter f
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 from helpers import PASSWORD, needs_chromium
 from test_patrol_helpers import SHANGHAI, make_route
 
@@ -132,7 +133,8 @@ def test_the_anonymous_reporter_finds_the_report_again_from_the_label(live_serve
     copy = page.get_by_role('button', name='复制链接')
     copy.wait_for(state='visible')  # scan.js is deferred: it shows the button once it has run
     copy.click()
-    page.wait_for_function("document.querySelector('[data-copy]').textContent === '已复制'")
+    # Not wait_for_function: its string predicate is an eval, which the page's CSP refuses.
+    expect(page.locator('[data-copy]')).to_have_text('已复制')
     cookies = page.context.cookies()
     kept = next(c for c in cookies if c['name'] == 'my_reports')
     assert kept['value'] == order.follow_secret and kept['httpOnly'] and kept['sameSite'] == 'Lax'
