@@ -32,6 +32,7 @@ from houqin.clock import utcnow
 from houqin.exports import safe_cell
 from houqin.importing.files import ImportFileError, read_upload
 from houqin.models import Membership, PatrolRun, PatrolScan, Place, Record, RouteStop, Tag, User, WorkOrder
+from houqin.repairs.links import follow_link_for, resolve
 from houqin.scan.actions import record_report
 from houqin.scan.records import TooManyReports, parse_client_time
 from houqin.web import MAX_ID, int_or_none
@@ -547,3 +548,54 @@ def test_a_busy_database_is_tried_again_before_answering(app, school):
         holder.close()
     assert outcome.created and outcome.order.title == '水管漏水'
     assert Record.select().count() == 1 and WorkOrder.select().count() == 1
+
+
+# Finding 8: a follow link shows only what its holder reported -------------------------------------------------
+
+def anonymous_post(client, path, data):
+    """POST a form of the label page as this browser, with the page's CSRF token and a fresh submission id."""
+    return client.post(path, data={'csrf_token': csrf_token(client, '/t/ABCDEFGH12'),
+                                   'submission_id': str(uuid.uuid4()), **data})
+
+
+def test_who_joins_same_problem_gets_their_own_link_never_the_first_reporters(app, school):
+    """Finding 8: anonymous A reports (name, phone, later a note through her link); anonymous B joins "same
+    problem". B's receipt, cookie, label page and follow page carry B's own link and show neither A's name, phone
+    nor note, nor A's link; what B adds through his link stays his and is no comment of A's."""
+    a, b = app.test_client(), app.test_client()
+    reported = anonymous_post(a, '/t/ABCDEFGH12/report', {'title': '水龙头一直滴水', 'name': '张三丰',
+                                                          'phone': '13800000007'})
+    assert reported.status_code == 302
+    order = WorkOrder.get()
+    assert a.get_cookie('my_reports').value == order.follow_secret
+    a_link = f'/repairs/follow/{order.follow_secret}'
+    added = a.post(a_link, data={'csrf_token': csrf_token(a, a_link), 'note': '张三丰：下午更严重'})
+    assert added.status_code == 302
+
+    joined = anonymous_post(b, f'/t/ABCDEFGH12/same/{order.id}', {'name': '李四光'})
+    assert joined.status_code == 302 and '/receipt/' in joined.headers['Location']
+    record = Record.get(Record.reporter_name == '李四光')
+    with app.test_request_context('/'):
+        b_link = follow_link_for(order, record)
+    assert b_link != a_link
+    b_secret = b_link.rsplit('/', 1)[1]
+    assert b.get_cookie('my_reports').value == b_secret   # only B's own link, never the order's
+    receipt = b.get(joined.headers['Location']).get_data(as_text=True)
+    label_page = b.get('/t/ABCDEFGH12').get_data(as_text=True)
+    mine = label_page[label_page.index('您最近的报告'):]
+    follow = b.get(b_link).get_data(as_text=True)
+    assert f'href="{b_link}"' in receipt and f'http://localhost{b_link}' in receipt
+    assert f'href="{b_link}"' in mine and order.number in mine
+    for page_html in (receipt, mine, follow):
+        for secret_of_a in (order.follow_secret, '张三丰', '13800000007', '下午更严重'):
+            assert secret_of_a not in page_html, secret_of_a
+
+    b_added = b.post(b_link, data={'csrf_token': csrf_token(b, b_link), 'note': '李四光：拍了照片'})
+    assert (b_added.status_code, b_added.headers['Location']) == (302, b_link)
+    assert '李四光：拍了照片' in b.get(b_link).get_data(as_text=True)
+    a_page = a.get(a_link).get_data(as_text=True)
+    assert '张三丰：下午更严重' in a_page and '李四光' not in a_page and '拍了照片' not in a_page
+    with app.test_request_context('/'):
+        holders = {e.note: (e.data or {}).get('link') for e in order.events if e.action == 'comment'}
+        assert holders == {'张三丰：下午更严重': 'order', '李四光：拍了照片': f'r{record.id}'}
+        assert resolve(b_secret).holder == f'r{record.id}'

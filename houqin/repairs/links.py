@@ -45,10 +45,14 @@ def join_secret(order, record):
     return f'{record.id}-{base64.urlsafe_b64encode(mac[:16]).decode().rstrip("=")}'
 
 
-def follow_link_for(order, record=None):
-    """The follow link's path for the first reporter (record None) or for the one who joined with `record`."""
-    secret = join_secret(order, record) if record is not None and is_join(record, order) else order.follow_secret
-    return url_for('repairs.follow', secret=secret)
+def secret_for(order, record=None):
+    """The secret of the follow link of the first reporter (record None) or of the one who joined with `record`."""
+    return join_secret(order, record) if record is not None and is_join(record, order) else order.follow_secret
+
+
+def follow_link_for(order, record=None, external=False):
+    """The follow link's path (or full URL) for the first reporter or for the one who joined with `record`."""
+    return url_for('repairs.follow', secret=secret_for(order, record), _external=external)
 
 
 def is_join(record, order):
@@ -69,6 +73,20 @@ def resolve(secret):
     if order is None or not hmac.compare_digest(join_secret(order, record), secret):
         return None
     return FollowLink(order, f'r{record.id}', record)
+
+
+def resolve_many(secrets):
+    """The FollowLinks these secrets open, in their order, leaving out those that open nothing (one query for
+    first reporters' links, two for each joiner's)."""
+    plain = [s for s in secrets if JOIN_LINK.fullmatch(s) is None]
+    orders = {o.follow_secret: o for o in WorkOrder.select().where(WorkOrder.follow_secret.in_(plain))} if plain else {}
+    found = []
+    for secret in secrets:
+        if secret in orders:
+            found.append(FollowLink(orders[secret], ORDER_HOLDER))
+        elif secret not in plain and (link := resolve(secret)) is not None:
+            found.append(link)
+    return found
 
 
 def mark_as_holders(event, link):

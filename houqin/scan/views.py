@@ -27,6 +27,7 @@ from houqin.models import Campus, Item, Photo, Place, Record, Tag, WorkOrder, fn
 from houqin.patrol.checkpoints import evidence_token, record_scan
 from houqin.permissions import PUBLIC, can, requires
 from houqin.places.tree import place_choices
+from houqin.repairs.links import follow_link_for, resolve_many, secret_for
 from houqin.repairs.workflow import is_overdue, open_orders_for
 from houqin.scan.actions import (UNDO_SECONDS, join_report, latest_undoable, offer_for, record_checklist,
                                  record_report, undo_record)
@@ -259,17 +260,19 @@ def my_report_secrets():
 
 
 def my_reports(campus):
-    """This browser's own recent reports at this school, newest first."""
+    """This browser's own recent reports at this school, newest first: each its follow link (the order and the
+    secret this browser holds, never another reporter's)."""
     secrets = my_report_secrets()
     if not secrets:
         return []
-    return list(WorkOrder.select().where((WorkOrder.follow_secret.in_(secrets)) & (WorkOrder.campus == campus))
-                .order_by(WorkOrder.created_at.desc()))
+    found = [link for link in resolve_many(secrets) if link.order.campus_id == campus.id]
+    return sorted(found, key=lambda link: link.order.created_at, reverse=True)
 
 
-def remember_report(response, order):
-    """Keep the report's follow secret (only that) in this browser, so the label page can list it again."""
-    kept = [order.follow_secret] + [s for s in my_report_secrets() if s != order.follow_secret]
+def remember_report(response, order, record):
+    """Keep this reporter's own follow secret (only that) in this browser, so the label page can list it again."""
+    secret = secret_for(order, record)
+    kept = [secret] + [s for s in my_report_secrets() if s != secret]
     response.set_cookie(MY_REPORTS_COOKIE, '.'.join(kept[:MY_REPORTS_KEPT]), max_age=MY_REPORTS_DAYS * 24 * 3600,
                         httponly=True, samesite='Lax', secure=current_app.config['SESSION_COOKIE_SECURE'])
     return response
@@ -476,7 +479,7 @@ def report(token):
                           status=400, ids={'report': sid})
     if not staff:
         return remember_report(redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid)),
-                               outcome.order)
+                               outcome.order, outcome.record)
     flash(done_message(outcome, _('Problem report')), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
@@ -512,7 +515,7 @@ def same_problem(token, order_id):
                           status=400, ids={form: sid})
     if not staff:
         return remember_report(redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid)),
-                               outcome.order)
+                               outcome.order, outcome.record)
     flash(_('Added to work order %(number)s. Thank you.', number=order.number), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
@@ -531,10 +534,5 @@ def receipt(token, submission_id):
     if order is None:
         abort(404)
     return render_template('scan/receipt.html', order=order, target=describe(found), record=record,
-                           status_labels=ORDER_STATUS_LABELS, follow_url=follow_url(order),
-                           full_url=url_for('repairs.follow', secret=order.follow_secret, _external=True))
-
-
-def follow_url(order):
-    """The secret page where an anonymous reporter follows a work order."""
-    return url_for('repairs.follow', secret=order.follow_secret)
+                           status_labels=ORDER_STATUS_LABELS, follow_url=follow_link_for(order, record),
+                           full_url=follow_link_for(order, record, external=True))
