@@ -20,7 +20,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope='session')
 def migrated_template(tmp_path_factory):
     """The migrated schema, made once for the session."""
-    return MigratedTemplate(str(tmp_path_factory.mktemp('template')))
+    template = MigratedTemplate(str(tmp_path_factory.mktemp('template')))
+    yield template
+    template.close()
 
 
 @pytest.fixture
@@ -28,10 +30,10 @@ def database_url(tmp_path, migrated_template):
     """This test's own migrated database: a PostgreSQL schema when HOUQIN_TEST_DATABASE_URL is set, else a
     SQLite file."""
     if PG_URL:
-        url, drop = migrated_template.postgres_copy()
+        url, release = migrated_template.postgres_copy()
         yield url
         db.database.close() if not db.database.is_closed() else None
-        drop()
+        release()
     else:
         yield migrated_template.sqlite_copy(str(tmp_path / 'test.sqlite3'))
 
