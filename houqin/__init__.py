@@ -11,6 +11,7 @@ from houqin import config as cfg, db, templating, web
 from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
+from houqin.assets import views as stocktake_views
 from houqin.checklists import views as checklist_views
 from houqin.cli import houqin_cli
 from houqin.demo import demo_command
@@ -39,7 +40,7 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views)
+              routine_views, stocktake_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command)
 

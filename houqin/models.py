@@ -624,3 +624,75 @@ class RoutineNotice(BaseModel):
 
 MODELS.extend([Term, Routine, RoutineNotice])
 __all__ += ['Term', 'Routine', 'RoutineNotice']
+
+
+# Stocktake (houqin/assets/): the term-end count of assets by scanning (学期结束时财产清点).
+
+class Stocktake(BaseModel):
+    """A count of the assets of a scope (the campus, a subtree, a kind) by named counters, open until signed off."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='stocktakes', on_delete='CASCADE')
+    name = CharField(max_length=100)
+    scope_place = ForeignKeyField(Place, null=True, on_delete='SET NULL')  # null: the whole campus
+    scope_kind = CharField(max_length=20, default='')  # '': every kind of asset
+    counters = JSONField(default=list)  # user ids
+    status = CharField(max_length=10, default='open')  # open, closed
+    opened_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    opened_at = DateTimeField(default=utcnow)
+    closed_by = ForeignKeyField(User, null=True, backref='closed_stocktakes', on_delete='SET NULL')
+    closed_at = DateTimeField(null=True)
+    signed_name = CharField(max_length=50, default='')
+    result = JSONField(default=dict)  # the counts at close
+
+    class Meta:
+        indexes = ((('campus', 'status'), False),)
+
+
+class StocktakeLine(BaseModel):
+    """One asset in a stocktake: where the register expected it (the snapshot) and where a counter found it."""
+    id = AutoField()
+    stocktake = ForeignKeyField(Stocktake, backref='lines', on_delete='CASCADE')
+    item = ForeignKeyField(Item, on_delete='CASCADE')
+    expected_place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    in_scope = BooleanField(default=True)  # False: not in the snapshot, scanned inside the scope all the same
+    found_place = ForeignKeyField(Place, null=True, backref='found_lines', on_delete='SET NULL')
+    found_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    found_at = DateTimeField(null=True)
+    scans = IntegerField(default=0)
+    condition = CharField(max_length=10, default='')  # '', good, damaged
+    resolution = CharField(max_length=10, default='')  # '', move, borrowed
+    order = ForeignKeyField(WorkOrder, null=True, on_delete='SET NULL')  # the repair of a damaged asset
+
+    class Meta:
+        indexes = ((('stocktake', 'item'), True), (('stocktake', 'expected_place'), False))
+
+
+class StocktakeCounter(BaseModel):
+    """The room a counter is counting in now (set by scanning the room's label, or chosen once)."""
+    id = AutoField()
+    stocktake = ForeignKeyField(Stocktake, backref='rooms', on_delete='CASCADE')
+    user = ForeignKeyField(User, on_delete='CASCADE')
+    room = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    updated_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('stocktake', 'user'), True),)
+
+
+class StocktakeOddity(BaseModel):
+    """A label scanned in a stocktake that confirms nothing: another campus's, a revoked or a blank label."""
+    id = AutoField()
+    stocktake = ForeignKeyField(Stocktake, backref='oddities', on_delete='CASCADE')
+    token = CharField(max_length=16)
+    reason = CharField(max_length=12)  # other_campus, revoked, blank
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+    settled = CharField(max_length=10, default='')  # '', registered
+
+    class Meta:
+        indexes = ((('stocktake', 'token'), True),)
+
+
+MODELS.extend([Stocktake, StocktakeLine, StocktakeCounter, StocktakeOddity])
+__all__ += ['Stocktake', 'StocktakeLine', 'StocktakeCounter', 'StocktakeOddity']

@@ -42,6 +42,9 @@ PERMISSIONS = {
     'routines.manage': {'admin', 'manager'},             # routines, the campus calendar (terms, holidays), campaigns
     'routines.inspect': {'admin', 'manager', 'inspector'},  # run inspections, checks and campaigns at labels
     'routines.today': set(ALL_ROLES),                    # 今日任务: one's own due routines
+    'stocktake.view': {'admin', 'manager', 'viewer', 'inspector'},  # stocktakes and their reconciliation (清点)
+    'stocktake.manage': {'admin', 'manager'},            # open a stocktake, settle its differences, sign it off
+    'stocktake.count': set(ALL_ROLES),                   # count by scanning, in a stocktake one is a counter of
 }
 
 

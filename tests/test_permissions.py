@@ -49,6 +49,9 @@ routines.view       ✓       ✓       ✗       ✗       ✗       ✗       
 routines.manage     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 routines.inspect    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✓
 routines.today      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+stocktake.view      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+stocktake.manage    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 '''
 
 
@@ -94,6 +97,7 @@ def sample_args(school):
                                     label_width=70, label_height=37, columns=3, rows=8)
         patrol = patrol_samples(school)
         routines = routine_samples(school)
+        stocktake = stocktake_samples(school)
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -107,7 +111,16 @@ def sample_args(school):
         'submission_id': '00000000-0000-4000-8000-000000000000',
         **patrol,
         **routines,
+        **stocktake,
     }
+
+
+def stocktake_samples(school):
+    """An open stocktake of the campus counted by the teacher, for the stocktake pages' URL arguments."""
+    from houqin.assets.stocktake import open_stocktake
+    take = open_stocktake(school['campus'], school['users']['manager'], name='Sample stocktake',
+                          counters=[school['users']['teacher'].id])
+    return {'stocktake_id': take.id, 'line_id': take.lines.first().id}
 
 
 def routine_samples(school):

@@ -1,0 +1,1 @@
+"""Assets over the term: the stocktake by scanning (清点)."""

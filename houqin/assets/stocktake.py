@@ -1,0 +1,273 @@
+"""The stocktake (清点): a snapshot of what the register expects where, counters' scans, reconciliation, close.
+
+A scan is one guarded UPDATE of the asset's line (first find wins, later ones only count), so several counters
+scanning at once, out of order or twice, never lose or double a find.
+"""
+import dataclasses
+
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from houqin.audit import log_change, snapshot
+from houqin.clock import utcnow
+from houqin.db import write_transaction
+from houqin.models import Item, Place, Stocktake, StocktakeCounter, StocktakeLine, StocktakeOddity, Tag
+from houqin.places.tree import descendant_ids
+
+ODDITY_LABELS = {'other_campus': _l('Label of another campus'), 'revoked': _l('Revoked label'),
+                 'blank': _l('Blank label, not registered')}
+CONDITION_LABELS = {'good': _l('Good'), 'damaged': _l('Damaged')}
+
+
+class StocktakeRefused(Exception):
+    """A stocktake action that is not allowed now; its message is for the user."""
+
+
+def scope_items(campus, scope_place=None, scope_kind=''):
+    """The active-register assets a stocktake of this scope expects (not scrapped)."""
+    where = (Item.campus == campus) & (Item.status != 'scrapped')
+    if scope_place is not None:
+        where &= Item.place.in_(list(descendant_ids(scope_place)))
+    if scope_kind:
+        where &= Item.kind == scope_kind
+    return Item.select(Item.id, Item.place).where(where)
+
+
+def open_stocktake(campus, user, *, name, scope_place=None, scope_kind='', counters=(), now=None):
+    """Open a stocktake and snapshot where the register expects each asset of its scope."""
+    now = now or utcnow()
+    with write_transaction():
+        take = Stocktake.create(campus=campus, name=name.strip()[:100], scope_place=scope_place,
+                                scope_kind=scope_kind, counters=sorted({int(c) for c in counters}),
+                                opened_by=user, opened_at=now)
+        rows = [{'stocktake': take.id, 'item': i.id, 'expected_place': i.place_id}
+                for i in scope_items(campus, scope_place, scope_kind)]
+        for start in range(0, len(rows), 500):
+            StocktakeLine.insert_many(rows[start:start + 500]).execute()
+        log_change('create', take, summary=f'stocktake {take.name}', campus=campus)
+    return take
+
+
+def open_stocktakes_for(user, campus_id):
+    """The open stocktakes of a campus this user counts in, newest first."""
+    takes = Stocktake.select().where((Stocktake.campus == campus_id) & (Stocktake.status == 'open')) \
+        .order_by(Stocktake.id.desc())
+    return [t for t in takes if user.id in t.counters]
+
+
+def is_open(take):
+    """True while the stocktake (as stored now) is open."""
+    return Stocktake.select().where((Stocktake.id == take.id) & (Stocktake.status == 'open')).exists()
+
+
+def scope_place_ids(take):
+    """The places inside a stocktake's scope (None: the whole campus)."""
+    if take.scope_place_id is None:
+        return None
+    return descendant_ids(Place(id=take.scope_place_id))
+
+
+def current_room(take, user):
+    """The room this counter is counting in, or None."""
+    row = StocktakeCounter.get_or_none((StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == user.id))
+    return Place.get_or_none(Place.id == row.room_id) if row is not None and row.room_id else None
+
+
+def set_room(take, user, place, now=None):
+    """Make this place the counter's room (scanning the room's label, or choosing it once)."""
+    now = now or utcnow()
+    with write_transaction():
+        updated = (StocktakeCounter.update(room=place.id, updated_at=now)
+                   .where((StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == user.id)).execute())
+        if not updated:
+            try:
+                with write_transaction():  # a savepoint: another page of the same counter may insert first
+                    StocktakeCounter.create(stocktake=take.id, user=user.id, room=place.id, updated_at=now)
+            except IntegrityError:
+                StocktakeCounter.update(room=place.id, updated_at=now).where(
+                    (StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == user.id)).execute()
+
+
+@dataclasses.dataclass
+class ScanResult:
+    """What one scan in a stocktake meant: room set, asset confirmed (first or again), an oddity, or no room yet."""
+    outcome: str            # room, found, again, unexpected, no_room, closed
+    place: object = None    # the room
+    item: object = None
+    line: object = None
+    reason: str = ''        # an oddity's reason
+
+
+def record_count_scan(take, user, tag, *, room=None, now=None):
+    """Record what a counter's scan of a label means in this stocktake, idempotently."""
+    now = now or utcnow()
+    if not is_open(take):
+        return ScanResult('closed')
+    if tag.campus_id == take.campus_id and tag.status == 'active' and tag.place_id and not tag.item_id:
+        place = Place.get_by_id(tag.place_id)
+        set_room(take, user, place, now)
+        return ScanResult('room', place=place)
+    room = room or current_room(take, user)
+    if room is None:
+        return ScanResult('no_room')
+    reason = ('other_campus' if tag.campus_id != take.campus_id else
+              'revoked' if tag.status == 'revoked' else 'blank' if tag.status != 'active' or not tag.item_id else '')
+    if reason:
+        note_oddity(take, user, tag.token, reason, room, now)
+        return ScanResult('unexpected', place=room, reason=reason)
+    item = Item.get_by_id(tag.item_id)
+    return confirm_item(take, user, item, room, now)
+
+
+def note_oddity(take, user, token, reason, room, now):
+    """Keep a label that confirmed nothing, once per stocktake and label."""
+    with write_transaction():
+        if not StocktakeOddity.select().where((StocktakeOddity.stocktake == take.id)
+                                              & (StocktakeOddity.token == token)).exists():
+            try:
+                with write_transaction():
+                    StocktakeOddity.create(stocktake=take.id, token=token, reason=reason, place=room.id,
+                                           user=user.id, created_at=now)
+            except IntegrityError:
+                pass  # another counter scanned the same label at the same moment: kept once
+
+
+def confirm_item(take, user, item, room, now=None):
+    """Confirm an asset at a room: the first find sets where it was found; a later one only counts."""
+    now = now or utcnow()
+    with write_transaction():
+        if not is_open(take):
+            return ScanResult('closed')
+        line = StocktakeLine.get_or_none((StocktakeLine.stocktake == take.id) & (StocktakeLine.item == item.id))
+        if line is None:  # not in the snapshot: a line of its own, expected where the register has it
+            try:
+                with write_transaction():
+                    StocktakeLine.create(stocktake=take.id, item=item.id, expected_place=item.place_id,
+                                         in_scope=False)
+            except IntegrityError:
+                pass
+        first = (StocktakeLine.update(found_place=room.id, found_by=user.id, found_at=now,
+                                      scans=StocktakeLine.scans + 1)
+                 .where((StocktakeLine.stocktake == take.id) & (StocktakeLine.item == item.id)
+                        & StocktakeLine.found_at.is_null()).execute())
+        if not first:
+            StocktakeLine.update(scans=StocktakeLine.scans + 1).where(
+                (StocktakeLine.stocktake == take.id) & (StocktakeLine.item == item.id)).execute()
+    line = StocktakeLine.get((StocktakeLine.stocktake == take.id) & (StocktakeLine.item == item.id))
+    return ScanResult('found' if first else 'again', place=room, item=item, line=line)
+
+
+def find_by_code(take, text):
+    """The asset of this stocktake's campus a typed asset number or label code names, or None."""
+    text = (text or '').strip()[:60]
+    if not text:
+        return None
+    item = Item.get_or_none((Item.campus == take.campus_id) & (Item.asset_number == text))
+    return item
+
+
+@dataclasses.dataclass
+class Reconciliation:
+    """The state of a stocktake: each line sorted into found here, found elsewhere, missing; oddities; progress."""
+    here: list
+    elsewhere: list
+    missing: list
+    unexpected: list
+    twice: list
+    damaged: list
+    rooms: list      # [(place id, expected, found here)]
+    counters: dict   # {user id: finds}
+    total: int
+
+    @property
+    def found(self):
+        return len(self.here) + len(self.elsewhere)
+
+
+def reconcile(take):
+    """Sort every line of a stocktake (live, or at close)."""
+    lines = list(StocktakeLine.select().where(StocktakeLine.stocktake == take.id).order_by(StocktakeLine.id))
+    here, elsewhere, missing, twice, damaged = [], [], [], [], []
+    rooms, counters = {}, {}
+    for line in lines:
+        if line.in_scope:
+            expected, found = rooms.get(line.expected_place_id, (0, 0))
+            rooms[line.expected_place_id] = (expected + 1, found + (line.found_place_id == line.expected_place_id))
+        if line.found_at is None:
+            if line.in_scope:
+                missing.append(line)
+            continue
+        counters[line.found_by_id] = counters.get(line.found_by_id, 0) + 1
+        (here if line.found_place_id == line.expected_place_id else elsewhere).append(line)
+        if line.scans > 1:
+            twice.append(line)
+        if line.condition == 'damaged':
+            damaged.append(line)
+    unexpected = list(StocktakeOddity.select().where(StocktakeOddity.stocktake == take.id)
+                      .order_by(StocktakeOddity.id))
+    return Reconciliation(here, elsewhere, missing, unexpected, twice, damaged,
+                          [(pid, e, f) for pid, (e, f) in rooms.items()], counters,
+                          sum(1 for line in lines if line.in_scope))
+
+
+def resolve_elsewhere(take, line_id, resolution):
+    """One tap on a found-elsewhere asset: 'move' it in the register at close, or 'borrowed' (belongs there)."""
+    if resolution not in ('move', 'borrowed', ''):
+        raise StocktakeRefused(_l('Choose move or borrowed.'))
+    with write_transaction():
+        updated = (StocktakeLine.update(resolution=resolution)
+                   .where((StocktakeLine.id == line_id) & (StocktakeLine.stocktake == take.id)
+                          & StocktakeLine.found_at.is_null(False)).execute())
+        if not updated or not is_open(take):
+            raise StocktakeRefused(_l('This stocktake is closed or has no such asset.'))
+
+
+def set_condition(take, line_id, condition):
+    """Note an asset's condition (good / damaged) in an open stocktake."""
+    if condition not in CONDITION_LABELS:
+        raise StocktakeRefused(_l('Choose good or damaged.'))
+    with write_transaction():
+        if not is_open(take) or not StocktakeLine.update(condition=condition).where(
+                (StocktakeLine.id == line_id) & (StocktakeLine.stocktake == take.id)).execute():
+            raise StocktakeRefused(_l('This stocktake is closed or has no such asset.'))
+
+
+def close_stocktake(take, user, signed_name, now=None):
+    """Sign off a stocktake and apply its differences to the register, all in one transaction with the audit log.
+
+    Found elsewhere and marked 'move': the asset's place becomes where it was found. Missing: its status becomes
+    missing. A second close is refused.
+    """
+    signed_name = (signed_name or '').strip()[:50]
+    if not signed_name:
+        raise StocktakeRefused(_l('Type your name to sign off.'))
+    now = now or utcnow()
+    with write_transaction():
+        closed = (Stocktake.update(status='closed', closed_by=user.id, closed_at=now, signed_name=signed_name)
+                  .where((Stocktake.id == take.id) & (Stocktake.status == 'open')).execute())
+        if not closed:
+            raise StocktakeRefused(_l('This stocktake is already closed.'))
+        result = reconcile(take)
+        moved = 0
+        for line in result.elsewhere:
+            if line.resolution == 'move':
+                item = Item.get_by_id(line.item_id)
+                before = snapshot(item)
+                item.place = line.found_place_id
+                item.save()
+                log_change('update', item, before, summary=f'stocktake {take.id}: moved', campus=take.campus)
+                moved += 1
+        for line in result.missing:
+            item = Item.get_by_id(line.item_id)
+            if item.status != 'missing':
+                before = snapshot(item)
+                item.status = 'missing'
+                item.save()
+                log_change('update', item, before, summary=f'stocktake {take.id}: missing', campus=take.campus)
+        summary = {'total': result.total, 'here': len(result.here), 'elsewhere': len(result.elsewhere),
+                   'missing': len(result.missing), 'unexpected': len(result.unexpected),
+                   'twice': len(result.twice), 'moved': moved}
+        Stocktake.update(result=summary).where(Stocktake.id == take.id).execute()
+        fresh = Stocktake.get_by_id(take.id)
+        log_change('update', fresh, summary=f'stocktake {take.name} closed', campus=take.campus)
+    return fresh
