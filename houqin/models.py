@@ -295,6 +295,10 @@ Record.add_index(Record.index(Record.place, Record.activity, Record.created_at, 
 Record.add_index(Record.index(Record.place, Record.created_at, Record.id, where=Record.item.is_null()))
 WorkOrder.add_index(WorkOrder.index(WorkOrder.place, WorkOrder.created_at, WorkOrder.id,
                                     where=WorkOrder.item.is_null()))
+# 我的报修's open orders newest first, and the overdue check's waiting orders by due time (migration 0013).
+WorkOrder.add_index(WorkOrder.index(WorkOrder.reporter, WorkOrder.created_at, WorkOrder.id,
+                                    where=WorkOrder.closed_at.is_null()))
+WorkOrder.add_index(WorkOrder.index(WorkOrder.status, WorkOrder.due_at))
 
 
 class WorkOrderEvent(BaseModel):
