@@ -11,6 +11,7 @@ import secrets
 from flask import g, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_user, logout_user
+from peewee import JOIN
 
 from houqin.clock import utcnow
 from houqin.models import Campus, Membership, User, UserSession
@@ -29,8 +30,10 @@ def load_campus_context():
     g.campus, g.role = None, None
     if not current_user.is_authenticated:
         return
-    memberships = list(Membership.select(Membership, Campus).join(Campus)
-                       .where(Membership.user == current_user.id).order_by(Campus.id))
+    memberships = getattr(current_user._get_current_object(), 'loaded_memberships', None)
+    if memberships is None:
+        memberships = list(Membership.select(Membership, Campus).join(Campus)
+                           .where(Membership.user == current_user.id).order_by(Campus.id))
     chosen = next((m for m in memberships if m.campus_id == session.get('campus_id')), None)
     chosen = chosen or (memberships[0] if memberships else None)
     if chosen:
@@ -45,12 +48,19 @@ def load_user(login_id):
     token, _dot, key = (login_id or '').partition('.')
     if not token or not key:
         return None
-    user = (User.select().join(UserSession)
-            .where((UserSession.key == key) & (UserSession.expires_at > utcnow())
-                   & (User.session_token == token) & (User.active == True))  # noqa: E712
-            .first())
-    if user is not None:
-        user.login_session_key = key
+    # The user and every membership with its campus in one query (load_campus_context needs them next).
+    rows = list(User.select(User, Membership, Campus).join(UserSession, on=(UserSession.user == User.id))
+                .switch(User).join(Membership, JOIN.LEFT_OUTER, on=(Membership.user == User.id), attr='membership')
+                .join(Campus, JOIN.LEFT_OUTER)
+                .where((UserSession.key == key) & (UserSession.expires_at > utcnow())
+                       & (User.session_token == token) & (User.active == True))  # noqa: E712
+                .order_by(Campus.id))
+    if not rows:
+        return None
+    user = rows[0]
+    user.login_session_key = key
+    user.loaded_memberships = [r.membership for r in rows
+                              if getattr(r, 'membership', None) is not None and r.membership.id is not None]
     return user
 
 

@@ -219,7 +219,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     for form in forms:
         ids.setdefault(form, new_submission_id())
     patrol_scan = None
-    if current_user.is_authenticated and staff:
+    if current_user.is_authenticated and staff and can('patrol.scan'):  # no patrol lookup for other roles
         patrol_scan = record_patrol_scan(tag)
     undo = None
     if staff and is_place and any(a == 'cleaning' for a, _t, _q in checklists):
