@@ -12,6 +12,8 @@ from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
 from houqin.assets import views as stocktake_views
+from houqin.canteen import views as canteen_views
+from houqin.canteen.links import label_links as canteen_label_links
 from houqin.checklists import views as checklist_views
 from houqin.cli import houqin_cli
 from houqin.demo import demo_command
@@ -32,7 +34,7 @@ from houqin.repairs.workflow import enqueue_overdue
 from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
 from houqin.routines.service import scheduled_check
-from houqin.scan import views as scan_views
+from houqin.scan import actions as scan_actions, views as scan_views
 from houqin.vocab import LANGUAGE_LABELS
 from houqin.web import compress_response, security_headers
 
@@ -41,7 +43,7 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views)
+              routine_views, stocktake_views, canteen_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 
@@ -72,6 +74,8 @@ def create_app(test_config=None):
     templating.init_app(app)
     notify_delivery.schedule(enqueue_overdue)
     notify_delivery.schedule(scheduled_check)
+    if canteen_label_links not in scan_actions.LABEL_LINKS:
+        scan_actions.LABEL_LINKS.append(canteen_label_links)
     notify_delivery.init_app(app)
     return app
 

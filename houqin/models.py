@@ -700,3 +700,125 @@ class StocktakeOddity(BaseModel):
 
 MODELS.extend([Stocktake, StocktakeLine, StocktakeCounter, StocktakeOddity])
 __all__ += ['Stocktake', 'StocktakeLine', 'StocktakeCounter', 'StocktakeOddity']
+# The canteen's food-safety records (houqin/canteen/): staff and health certificates, food samples kept 48 hours,
+# morning health checks, deliveries and suppliers.
+
+class CanteenStaff(BaseModel):
+    """A canteen worker (not necessarily an app user): the morning check's roster and a certificate's holder."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='canteen_staff', on_delete='CASCADE')
+    name = CharField(max_length=50)
+    post = CharField(max_length=50, default='')  # 厨师, 帮厨, 面点, 保洁 …
+    phone = CharField(max_length=30, default='')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    on_roster = BooleanField(default=True)  # expected at the morning check on school days
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'active', 'name'), False),)
+
+
+class HealthCertificate(BaseModel):
+    """A worker's health certificate (健康证); the newest by expiry date is the one that counts."""
+    id = AutoField()
+    staff = ForeignKeyField(CanteenStaff, backref='certificates', on_delete='CASCADE')
+    number = CharField(max_length=50)
+    issued_on = DateField()
+    expires_on = DateField()
+    photo = ForeignKeyField(Photo, null=True, on_delete='SET NULL')
+    notified = CharField(max_length=10, default='')  # '', 'expiring', 'expired': the last state told, once each
+    created_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('staff', 'expires_on'), False),)
+
+
+class FoodSample(BaseModel):
+    """One dish of one meal kept in the sample fridge (留样), due for disposal 48 hours later."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    record = ForeignKeyField(Record, backref='samples', on_delete='CASCADE')
+    item = ForeignKeyField(Item, null=True, on_delete='SET NULL')  # the fridge, when its label is an asset's
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    day = DateField()  # the campus-local date of the meal
+    meal = CharField(max_length=10)  # breakfast, lunch, dinner, extra
+    dish = CharField(max_length=60)
+    weight = IntegerField()  # grams
+    photo = ForeignKeyField(Photo, null=True, on_delete='SET NULL')
+    kept_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    kept_at = DateTimeField()
+    dispose_due = DateTimeField()
+    disposed_at = DateTimeField(null=True)
+    disposed_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+
+    class Meta:
+        indexes = ((('campus', 'day', 'meal'), False), (('campus', 'disposed_at', 'dispose_due'), False))
+
+
+class MorningCheck(BaseModel):
+    """One worker's morning health check (晨检): temperature, symptoms, fit to work or sent home."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    record = ForeignKeyField(Record, unique=True, on_delete='CASCADE')
+    staff = ForeignKeyField(CanteenStaff, backref='checks', on_delete='CASCADE')
+    day = DateField()
+    temperature = FloatField()
+    symptoms = JSONField(default=list)  # fever, diarrhoea, cough, hand_wound
+    fit = BooleanField()
+    note = TextField(default='')
+    checked_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    checked_at = DateTimeField()
+
+    class Meta:
+        indexes = ((('campus', 'day'), False), (('staff', 'day'), False))
+
+
+class Supplier(BaseModel):
+    """A food supplier and its licence (索证): number and expiry."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    name = CharField(max_length=100)
+    licence_number = CharField(max_length=60, default='')
+    licence_expires = DateField(null=True)
+    contact = CharField(max_length=60, default='')
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'name'), True),)
+
+
+class Delivery(BaseModel):
+    """A delivery checked at the storeroom (验收): who, when, from whom; its lines say what was accepted."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    record = ForeignKeyField(Record, unique=True, on_delete='CASCADE')
+    supplier = ForeignKeyField(Supplier, null=True, on_delete='SET NULL')
+    supplier_name = CharField(max_length=100)
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    received_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    received_at = DateTimeField()
+    refused = IntegerField(default=0)  # how many lines were refused
+    note = TextField(default='')
+
+    class Meta:
+        indexes = ((('campus', 'received_at'), False),)
+
+
+class DeliveryLine(BaseModel):
+    """One item of a delivery: weight or count, accepted or refused with a reason, temperature when chilled."""
+    id = AutoField()
+    delivery = ForeignKeyField(Delivery, backref='lines', on_delete='CASCADE')
+    position = IntegerField(default=0)
+    name = CharField(max_length=60)
+    quantity = FloatField()
+    unit = CharField(max_length=10, default='kg')
+    accepted = BooleanField(default=True)
+    reason = CharField(max_length=200, default='')
+    temperature = FloatField(null=True)
+
+
+MODELS.extend([CanteenStaff, HealthCertificate, FoodSample, MorningCheck, Supplier, Delivery, DeliveryLine])
+__all__ += ['CanteenStaff', 'HealthCertificate', 'FoodSample', 'MorningCheck', 'Supplier', 'Delivery', 'DeliveryLine']

@@ -45,6 +45,8 @@ PERMISSIONS = {
     'stocktake.view': {'admin', 'manager', 'viewer', 'inspector'},  # stocktakes and their reconciliation (清点)
     'stocktake.manage': {'admin', 'manager'},            # open a stocktake, settle its differences, sign it off
     'stocktake.count': set(ALL_ROLES),                   # count by scanning, in a stocktake one is a counter of
+    'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
+    'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
 }
 
 

@@ -14,7 +14,7 @@ ITEM_KIND_LABELS = {
     'computer': _l('Computer'), 'fire_extinguisher': _l('Fire extinguisher'),
     'hydrant': _l('Fire hydrant'), 'light': _l('Light'), 'door': _l('Door'), 'window': _l('Window'),
     'air_conditioner': _l('Air conditioner'), 'water_dispenser': _l('Water dispenser'),
-    'camera': _l('Camera'), 'other': _l('Other'),
+    'camera': _l('Camera'), 'sample_fridge': _l('Sample fridge'), 'other': _l('Other'),
 }
 
 ITEM_STATUS_LABELS = {
@@ -58,6 +58,9 @@ ACTIVITY_LABELS = {
     'use': _l('Function room use'),
 }
 RECORD_ACTIVITY_LABELS = dict(ACTIVITY_LABELS, report=_l('Problem report'), patrol=_l('Patrol'))
+# The canteen's own records (houqin/canteen/).
+RECORD_ACTIVITY_LABELS.update(sample=_l('Food samples'), morning_check=_l('Morning health check'),
+                              delivery=_l('Delivery check'))
 
 
 def label(labels, key):
@@ -96,6 +99,8 @@ ENTITY_LABELS = {
     'checklist_template': _l('Checklist'), 'checklist_item': _l('Checklist item'), 'record': _l('Record'),
     'work_order': _l('Work order'), 'routine': _l('Routine'), 'term': _l('Term'), 'duty_log': _l('Duty log'),
     'photo': _l('Photo'),
+    'canteen_staff': _l('Canteen worker'), 'health_certificate': _l('Health certificate'),
+    'supplier': _l('Supplier'),
 }
 
 
@@ -117,3 +122,13 @@ SLOT_STATUS_LABELS = {
     'done': _l('Done'), 'late': _l('Done late'), 'missed': _l('Missed'), 'due': _l('Due now'),
     'upcoming': _l('Upcoming'),
 }
+
+# The canteen (houqin/canteen/): meals, symptoms at the morning check, sample and certificate states, units.
+MEAL_LABELS = {'breakfast': _l('Breakfast'), 'lunch': _l('Lunch'), 'dinner': _l('Dinner'), 'extra': _l('Extra meal')}
+SYMPTOM_LABELS = {'fever': _l('Fever'), 'diarrhoea': _l('Diarrhoea'), 'cough': _l('Cough'),
+                  'hand_wound': _l('Skin wound on the hands')}
+SAMPLE_STATUS_LABELS = {'kept': _l('Kept'), 'due': _l('Due for disposal'), 'overdue': _l('Not disposed of in time'),
+                        'disposed': _l('Disposed of'), 'early': _l('Disposed of early')}
+CERTIFICATE_STATE_LABELS = {'valid': _l('Valid'), 'expiring': _l('Expiring within 30 days'),
+                            'expired': _l('Expired'), 'none': _l('No certificate')}
+UNIT_LABELS = {'kg': _l('kg'), 'count': _l('pieces'), 'box': _l('boxes'), 'litre': _l('litres')}

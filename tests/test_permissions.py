@@ -52,6 +52,8 @@ routines.today      ✓       ✓       ✓       ✓       ✓       ✓       
 stocktake.view      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 stocktake.manage    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
+canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 '''
 
 
@@ -98,6 +100,7 @@ def sample_args(school):
         patrol = patrol_samples(school)
         routines = routine_samples(school)
         stocktake = stocktake_samples(school)
+        canteen = canteen_samples(school)
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -112,6 +115,7 @@ def sample_args(school):
         **patrol,
         **routines,
         **stocktake,
+        **canteen,
     }
 
 
@@ -132,6 +136,13 @@ def routine_samples(school):
     term = Term.create(campus=school['campus'], name='Sample term', starts_on=datetime.date(2026, 9, 1),
                        ends_on=datetime.date(2027, 1, 20))
     return {'routine_id': routine.id, 'term_id': term.id}
+
+
+def canteen_samples(school):
+    """A canteen worker, for the canteen's staff page."""
+    from houqin.models import CanteenStaff
+    staff = CanteenStaff.create(campus=school['campus'], name='样例员工')
+    return {'staff_id': staff.id}
 
 
 def patrol_samples(school):

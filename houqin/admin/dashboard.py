@@ -4,6 +4,7 @@ a building › floor compliance map and 7- and 30-day trends. No Flask here; tim
 import dataclasses
 import datetime
 
+from houqin.canteen.summary import dashboard_line as canteen_dashboard_line
 from houqin.clock import day_bounds, days_bounds, to_local, week_bounds, zone_name
 from houqin.models import Item, Place, Routine, Term, WorkOrder
 from houqin.patrol.reports import night_report
@@ -217,3 +218,8 @@ def week_slots(campus, today, now):
 def day_end(campus, day):
     """The end of a campus-local day (naive UTC)."""
     return day_bounds(day, zone_name(campus))[1]
+
+
+def canteen(campus, today, now):
+    """The canteen line: samples kept today, disposals due, the morning check, certificates expiring or expired."""
+    return canteen_dashboard_line(campus, today, now)

@@ -71,7 +71,8 @@ def index():
         checks=checks, campaigns=dashboard.campaigns(campus, now), patrol=dashboard.patrol_last_night(campus, day, when),
         repairs=dashboard.open_repairs(campus, now), hazards=dashboard.hazards(campus, today, now),
         extinguishers=dashboard.extinguishers(campus, today), map=dashboard.compliance_map(campus, map_slots),
-        week=week, trend7=trend[-7:], trend30=trend, now=now), 400 if error else 200
+        week=week, trend7=trend[-7:], trend30=trend, now=now,
+        canteen=dashboard.canteen(campus.id, today, now)), 400 if error else 200
 
 
 class CampusForm(FlaskForm):

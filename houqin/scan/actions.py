@@ -25,6 +25,16 @@ CHECKLIST_ACTIONS = (
 )
 
 
+# Other areas' links on a label's page (the canteen's 留样 at the sample fridge …): functions
+# (campus, target, role, tag) -> [(text, url, main)], registered by create_app, so scan imports no area for them.
+LABEL_LINKS = []
+
+
+def label_links(campus, target, role, tag):
+    """Every registered area's links for this label and role."""
+    return [link for hook in LABEL_LINKS for link in hook(campus, target, role, tag)]
+
+
 @dataclass
 class Offer:
     """The actions a viewer gets at one label, largest first."""

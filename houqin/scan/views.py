@@ -29,8 +29,8 @@ from houqin.permissions import PUBLIC, can, requires
 from houqin.places.tree import place_choices
 from houqin.repairs.links import follow_link_for, resolve_many, secret_for
 from houqin.repairs.workflow import is_overdue, open_orders_for
-from houqin.scan.actions import (UNDO_SECONDS, join_report, latest_undoable, offer_for, record_checklist,
-                                 record_report, undo_record)
+from houqin.scan.actions import (UNDO_SECONDS, join_report, label_links, latest_undoable, offer_for,
+                                 record_checklist, record_report, undo_record)
 from houqin.scan.records import (TooManyReports, anonymous_reports_since, last_cleaned, new_submission_id,
                                  parse_client_time, parse_submission_id, recent_records)
 from houqin.tags import human_code, normalise_token
@@ -242,7 +242,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
         categories=tuple(CATEGORY_LABELS), category_labels=CATEGORY_LABELS, status_labels=ORDER_STATUS_LABELS,
         activity_labels=RECORD_ACTIVITY_LABELS,
         activity_endpoint=ACTIVITY_ENDPOINTS, manage_url=manage_url, page_error=page_error,
-        undo=undo, undo_seconds=UNDO_SECONDS, mine=my_reports(campus) if not current_user.is_authenticated else [],
+        undo=undo, undo_seconds=UNDO_SECONDS, links=label_links(campus, obj, g.role, tag) if staff else [], mine=my_reports(campus) if not current_user.is_authenticated else [],
         page_path=url_for('scan.tag', token=tag.token))
     return html, status
 
