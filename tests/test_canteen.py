@@ -227,3 +227,22 @@ def test_staff_and_certificates_from_the_pages(client, canteen):
     with database.connection_context():
         cert = HealthCertificate.get(HealthCertificate.staff == li)
         assert (cert.number, cert.expires_on, bool(cert.photo_id)) == ('JK-9', datetime.date(2027, 5, 1), True)
+
+
+def test_the_four_canteen_ledgers_export_with_chinese_headers(client, canteen, runner, tmp_path):
+    import openpyxl
+    login(client, 'canteen')
+    assert keep(client, SID.format(30), [('红烧肉', '150')]).status_code == 302
+    assert check(client, canteen['staff']['赵师傅'], '36.5', 'fit', sid=31).status_code == 302
+    day = utcnow().date().isoformat()
+    for kind, header, value in (('samples', '菜品', '红烧肉'), ('morning_checks', '体温（°C）', 36.5),
+                                ('health_certificates', '证书编号', 'JK-赵师傅'), ('deliveries', '品名', None)):
+        out = tmp_path / f'{kind}.xlsx'
+        result = runner.invoke(args=['houqin', 'ledger', kind, '--campus', 'test', '--from', '2026-01-01',
+                                     '--to', '2027-12-31', '--out', str(out)])
+        assert result.exit_code == 0, result.output
+        sheet = openpyxl.load_workbook(out).worksheets[0]
+        cells = [c.value for row in sheet.iter_rows() for c in row]
+        assert header in cells, (kind, cells[:20])
+        if value is not None:
+            assert value in cells
