@@ -77,3 +77,26 @@ def test_hostile_input_changes_nothing(as_role, school):
     with db.database.connection_context():
         assert Stocktake.get_by_id(take.id).status == 'open'
         assert StocktakeLine.select().where(StocktakeLine.found_at.is_null(False)).count() == 0
+
+
+def test_scanning_labels_on_the_scan_page_counts_with_no_tap(as_role, school):
+    """A counter's phone camera opens /t/<token>: the room's label sets the room, an asset's confirms it there,
+    a revoked label is kept as unexpected; someone who counts in no stocktake sees no stocktake panel."""
+    with db.database.connection_context():
+        Tag.create(token='DESKTAG000', campus=school['campus'], item=school['desk'])
+        Tag.create(token='REV0KED000', campus=school['campus'], item=school['desk'], status='revoked')
+    manager, teacher = as_role('manager'), as_role('teacher')
+    open_form(manager, school)
+    with db.database.connection_context():
+        take = Stocktake.get()
+    assert '请先扫描房间标签' in teacher.get('/t/DESKTAG000').get_data(as_text=True)
+    assert '正在 101教室 清点' in teacher.get('/t/ABCDEFGH12').get_data(as_text=True)
+    assert '课桌 已在 101教室 清点' in teacher.get('/t/DESKTAG000').get_data(as_text=True)
+    assert '课桌 已清点过' in teacher.get('/T/desktag000').get_data(as_text=True)
+    assert '已作废的标签' in teacher.get('/t/REV0KED000').get_data(as_text=True)
+    assert 'id="stocktake-scan"' not in as_role('janitor').get('/t/DESKTAG000').get_data(as_text=True)
+    with db.database.connection_context():
+        line = StocktakeLine.get(StocktakeLine.stocktake == take)
+        assert (line.found_place_id, line.scans) == (school['room'].id, 2)
+    detail = manager.get(f'/stocktakes/{take.id}').get_data(as_text=True)
+    assert 'id="n-here">1<' in detail and 'id="n-unexpected">1<' in detail

@@ -5,7 +5,7 @@ scanning at once, out of order or twice, never lose or double a find.
 """
 import dataclasses
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 
 from houqin.audit import log_change, snapshot
@@ -271,3 +271,29 @@ def close_stocktake(take, user, signed_name, now=None):
         fresh = Stocktake.get_by_id(take.id)
         log_change('update', fresh, summary=f'stocktake {take.name} closed', campus=take.campus)
     return fresh
+
+
+def count_at_label(tag, user, campus_id, now=None):
+    """A counter's scan of any label on the scan page: (stocktake, ScanResult) in their newest open stocktake on
+    the campus they are signed in to, or None when they count in none (like a guard's checkpoint: zero taps)."""
+    if user is None or not getattr(user, 'is_authenticated', False) or campus_id is None:
+        return None
+    takes = open_stocktakes_for(user, campus_id)
+    if not takes:
+        return None
+    return takes[0], record_count_scan(takes[0], user, tag, now=now)
+
+
+def scan_message(result):
+    """What the counter reads after a scan."""
+    if result.outcome == 'room':
+        return 'success', _('Counting in %(room)s.', room=result.place.name)
+    if result.outcome == 'found':
+        return 'success', _('%(item)s confirmed in %(room)s.', item=result.item.name, room=result.place.name)
+    if result.outcome == 'again':
+        return 'info', _('%(item)s was already counted.', item=result.item.name)
+    if result.outcome == 'unexpected':
+        return 'error', _('Unexpected: %(reason)s. Kept for the reconciliation.', reason=ODDITY_LABELS[result.reason])
+    if result.outcome == 'no_room':
+        return 'error', _('Scan the room\'s label first (or choose the room).')
+    return 'error', _('This stocktake is closed.')

@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from houqin.assets.stocktake import (CONDITION_LABELS, ODDITY_LABELS, StocktakeRefused, close_stocktake,
                                      confirm_item, current_room, find_by_code, open_stocktake, reconcile,
-                                     record_count_scan, resolve_elsewhere, scope_place_ids, set_condition,
-                                     set_room)
+                                     record_count_scan, resolve_elsewhere, scan_message, scope_place_ids,
+                                     set_condition, set_room)
 from houqin.models import Item, Membership, Place, Stocktake, StocktakeLine, Tag, User
 from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
@@ -129,21 +129,6 @@ def count_code(take, code):
             return ('error', _('Scan the room\'s label first (or choose the room).')), 400
         result = confirm_item(take, current_user, item, room)
     return scan_message(result), 200
-
-
-def scan_message(result):
-    """What the counter reads after a scan."""
-    if result.outcome == 'room':
-        return 'success', _('Counting in %(room)s.', room=result.place.name)
-    if result.outcome == 'found':
-        return 'success', _('%(item)s confirmed in %(room)s.', item=result.item.name, room=result.place.name)
-    if result.outcome == 'again':
-        return 'info', _('%(item)s was already counted.', item=result.item.name)
-    if result.outcome == 'unexpected':
-        return 'error', _('Unexpected: %(reason)s. Kept for the reconciliation.', reason=ODDITY_LABELS[result.reason])
-    if result.outcome == 'no_room':
-        return 'error', _('Scan the room\'s label first (or choose the room).')
-    return 'error', _('This stocktake is closed.')
 
 
 @bp.route('/<int:stocktake_id>')

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
+from houqin.assets.stocktake import count_at_label, scan_message
 from houqin.checklists.answers import expiry_note
 from houqin.clock import utcnow
 from houqin.checklists.versions import questions
@@ -120,6 +121,7 @@ def tag(token):
     found = find_tag(token)
     if found is None:
         return render_template('scan/unknown.html', typed=token[:40]), 404
+    record_stocktake_scan(found)
     target = describe(found) if found.status == 'active' else None
     if target is None:
         return inactive_label_page(found)
@@ -289,6 +291,14 @@ def latest_photo(place, item):
     newest = (Record.select(Record.id).where(where & fn.EXISTS(with_photo))
               .order_by(Record.created_at.desc(), Record.id.desc()).limit(1))
     return Photo.select().where(Photo.record == newest).order_by(Photo.id.desc()).first()
+
+
+def record_stocktake_scan(tag):
+    """Let a stocktake count this scan (zero taps) when the viewer is one of its counters; the panel reads g."""
+    if current_user.is_authenticated and g.get('campus') is not None:
+        counted = count_at_label(tag, current_user._get_current_object(), g.campus.id)
+        if counted is not None:
+            g.stocktake_scan = (counted[0], counted[1], scan_message(counted[1]))
 
 
 def record_patrol_scan(tag):
