@@ -417,13 +417,16 @@ def main():
              f'medians; gunicorn 2 sync workers (4 for the writes); history {history:,} records.', '']
     sets = {engine: Sets(engine, work, args.pg, history) for engine in engines}
     notes = []
+    printed = 0
     try:
-        if 'scan' in only or 'pages' in only or 'weights' in only:
-            page_tables(lines, sets, work, only, rounds, seconds, history, notes)
-        if 'writes' in only:
-            write_table(lines, sets, work, rounds, seconds)
-        if 'routines' in only:
-            routine_table(lines, sets, work, args, campus_sizes)
+        for section, wanted in ((lambda: page_tables(lines, sets, work, only, rounds, seconds, history, notes),
+                                 {'scan', 'pages', 'weights'}),
+                                (lambda: write_table(lines, sets, work, rounds, seconds), {'writes'}),
+                                (lambda: routine_table(lines, sets, work, args, campus_sizes), {'routines'})):
+            if wanted & set(only):
+                section()
+                print('\n'.join(lines[printed:]), flush=True)  # each part as soon as it is measured
+                printed = len(lines)
     finally:
         if not args.keep:
             for s in sets.values():
@@ -434,7 +437,7 @@ def main():
     lines += [''] + notes + ([f'Data sets built in SQL: {built}.'] if built else []) + \
         [f'Whole run: {time.time() - started:.0f} s.']
     table = '\n'.join(lines)
-    print(table)
+    print('\n'.join(lines[printed:]))
     os.makedirs(os.path.join(BENCH, 'out'), exist_ok=True)
     with open(os.path.join(BENCH, 'out', 'latest.md'), 'w') as fh:
         fh.write(table + '\n')
@@ -465,6 +468,9 @@ def page_tables(lines, sets, work, only, rounds, seconds, history, notes):
                           '| cost vs demo (≤ 1.20) |', '| --- | --- | --- | --- | --- | --- |']
                 for label, _path, _user in pages:
                     d, g = medians[('demo', label)], medians[('big', label)]
+                    if not (d and g and b):  # wrk saw no answer within the round: slower than the round lasts
+                        lines.append(f'| {label} | {d:.0f} | — | {g:.0f} | — | no answer within {seconds:g} s |')
+                        continue
                     flag = '' if d / g <= 1.2 else ' **over**'
                     lines.append(f'| {label} | {d:.0f} | {fmt(d / b, 3)} | {g:.0f} | {fmt(g / b, 3)} | '
                                  f'{fmt(d / g)}{flag} |')
