@@ -22,6 +22,7 @@ from houqin.home import photo_views, views as home_views
 from houqin.importing import views as importing_views
 from houqin.labels import layout_views as label_layout_views, views as label_views
 from houqin.labels.cli import labels_command
+from houqin.ledgers import views as ledger_views
 from houqin.ledgers.cli import ledger_command
 from houqin.notify import delivery as notify_delivery, views as notify_views
 from houqin.notify.delivery import notify_command
@@ -43,7 +44,7 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views, canteen_views)
+              routine_views, stocktake_views, canteen_views, ledger_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 

@@ -47,6 +47,7 @@ PERMISSIONS = {
     'stocktake.count': set(ALL_ROLES),                   # count by scanning, in a stocktake one is a counter of
     'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
+    'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)
 }
 
 

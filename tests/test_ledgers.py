@@ -71,3 +71,23 @@ def test_the_command_refuses_an_unknown_kind_a_bad_date_and_a_bad_suffix(app, sc
                                  '--out', str(out), '--campus', 'nope'])
     assert result.exit_code == 2 and "no campus with the code 'nope'" in result.output
     assert not out.exists()
+
+
+def test_the_ledgers_page_filters_and_downloads(app, school, as_role):
+    manager = as_role('manager')
+    page = manager.get('/ledgers/')
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and '台账' in html
+    assert all(f'kind={kind}' in html for kind in CATALOGUE)
+    response = manager.get('/ledgers/download?kind=assets&format=xlsx&period=week')
+    assert response.status_code == 200 and response.data[:2] == b'PK'
+    ws = load_workbook(io.BytesIO(response.data)).worksheets[0]
+    assert ws.max_row - 2 == 1 and ws.cell(3, 1).value == 'KZ-0001'
+    response = manager.get(f'/ledgers/download?kind=repairs&format=csv&period=month&place={school["building"].id}')
+    assert response.status_code == 200 and response.get_data(as_text=True).startswith('\ufeff测试中心小学')
+    for bad in ('kind=nope', 'kind=assets&format=pdf', 'kind=assets&period=custom&from=2026-02-30&to=x',
+                'kind=assets&period=²', 'kind=assets&place=²', 'kind=assets&period=term'):
+        assert manager.get('/ledgers/download?' + bad).status_code == 400, bad
+    assert manager.get('/ledgers/?person=99999').status_code == 404
+    assert manager.get(f'/ledgers/download?kind=assets&place={2 ** 64}').status_code == 400
+    assert as_role('janitor').get('/ledgers/').status_code == 403

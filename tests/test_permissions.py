@@ -49,6 +49,7 @@ routines.view       ✓       ✓       ✗       ✗       ✗       ✗       
 routines.manage     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 routines.inspect    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✓
 routines.today      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+ledgers.export      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 stocktake.view      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 stocktake.manage    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
