@@ -25,6 +25,8 @@ PERMISSIONS = {
     'scan.canteen': {'admin', 'manager', 'canteen'},     # canteen records (disinfection) at a label
     'scan.use': {'admin', 'manager', 'teacher'},         # function-room use form at a label
     'scan.report': set(ALL_ROLES),                       # report damage at a label (signed in)
+    'scan.activity': set(ALL_ROLES),                     # any other activity at a label: whom its routine names
+                                                         # (or, for a checklist, routines.inspect); offer_for decides
     'scan.history': set(ALL_ROLES),                      # the last records at a label
     'labels.print': {'admin', 'manager'},                # print, reprint, pre-print and attach QR labels
     'labels.layouts': {'admin'},                         # add and edit label layouts

@@ -56,6 +56,13 @@ ORDER_STATUS_LABELS = {
 ACTIVITY_LABELS = {
     'cleaning': _l('Cleaning'), 'inspection': _l('Inspection'), 'canteen': _l('Canteen record'),
     'use': _l('Function room use'),
+    # Activities are data (a school types new ones with a checklist or a routine); these are the ones the seeds
+    # and the demo school use. Any other key is named by the campus's checklist or routine for it
+    # (routines.service.activity_names).
+    'hygiene': _l('Hygiene check'), 'greening': _l('Greening care'), 'dormitory': _l('Dormitory check'),
+    'spot_check': _l('Spot check'), 'weekly_check': _l('Weekly minor check'),
+    'big_check': _l('Fortnightly major check'), 'campaign': _l('Special safety check'),
+    'boiler': _l('Boiler check'), 'tuck_shop': _l('Tuck shop check'),
 }
 RECORD_ACTIVITY_LABELS = dict(ACTIVITY_LABELS, report=_l('Problem report'), patrol=_l('Patrol'))
 # The canteen's own records (houqin/canteen/).
@@ -119,7 +126,8 @@ CALENDAR_MODE_LABELS = {
     'school_days': _l('School days'), 'every_day': _l('Every day'), 'holidays': _l('Holidays only'),
 }
 SLOT_STATUS_LABELS = {
-    'done': _l('Done'), 'late': _l('Done late'), 'missed': _l('Missed'), 'due': _l('Due now'),
+    'done': _l('Done'), 'late': _l('Done late'), 'due': _l('Due now'),
+    'missed': _l('Not done'),  # 漏做: "Missed" is patrol's word (漏巡), wrong for a cleaning or a check
     'upcoming': _l('Upcoming'),
 }
 

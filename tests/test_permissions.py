@@ -33,6 +33,7 @@ scan.canteen        ✓       ✓       ✗       ✗       ✗       ✗       
 scan.use            ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✗       ✗
 scan.report         ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 scan.history        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+scan.activity       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 labels.print        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 labels.layouts      ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 repairs.report      ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
@@ -113,6 +114,7 @@ def sample_args(school):
         **repairs,
         'template_id': 1,
         'submission_id': '00000000-0000-4000-8000-000000000000',
+        'activity': 'greening',
         **patrol,
         **routines,
         **stocktake,

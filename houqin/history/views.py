@@ -2,14 +2,12 @@
 from flask import Blueprint, g, render_template, request
 from flask_babel import gettext as _
 
-from houqin.checklists.versions import campus_templates
 from houqin.history.records import (OUTCOMES, RecordFilter, describe, filtered_query, parse_id, people_choices,
                                     read_filter, record_page)
 from houqin.models import Record, Routine
 from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
-from houqin.routines.service import routine_targets as service_targets
-from houqin.vocab import RECORD_ACTIVITY_LABELS
+from houqin.routines.service import activity_names, routine_targets as service_targets
 
 bp = Blueprint('history', __name__, url_prefix='/admin/records')
 
@@ -34,10 +32,7 @@ def routine_targets(campus, routine_id):
 
 def activity_choices(campus):
     """Every record activity: the built-in ones and those of the campus's own checklists."""
-    names = dict(RECORD_ACTIVITY_LABELS)
-    for template in campus_templates(campus):
-        names.setdefault(template.activity, template.name)
-    return names
+    return dict(activity_names(campus).items())
 
 
 @bp.route('/')
@@ -69,4 +64,4 @@ def record_section(place=None, item=None):
     page = record_page(query, parse_id(request.args.get('records_before')), per_page=SECTION_SIZE)
     rows = describe(g.campus, page.rows, place_paths(g.campus, {r.place_id for r in page.rows if r.place_id}))
     full = {'item': item.id} if item is not None else {'place': place.id}
-    return {'page': page, 'rows': rows, 'full': full}
+    return {'page': page, 'rows': rows, 'full': full, 'activities': activity_names(g.campus)}

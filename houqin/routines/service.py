@@ -23,6 +23,11 @@ check_missed(campus, now=None) -> int
     `flask houqin check-routines`, by the delivery worker (scheduled_check: check_all_campuses at most once a
     minute) and lazily by the dashboard.
 campus_calendar(campus) -> schedule.Calendar;  routine_targets(routine) -> [TargetInfo]
+routines_at(campus, target) -> [Routine]
+    The campus's active routines that cover one place or asset (what its label page offers for them).
+activity_names(campus) -> ActivityNames
+    A readable name for every activity key: vocab's names, else the name of the campus's checklist or routine
+    for it (what the admin typed); read from the database only when a key is not one of vocab's.
 counts(slots) / on_time_rate(slots) (re-exported from compliance).
 
 SlotView fields: routine (Routine), activity, target_type ('place'|'item'), target_id, target_name,
@@ -45,14 +50,15 @@ from peewee import IntegrityError
 
 from houqin import clock
 from houqin.db import database, write_transaction
-from houqin.models import AuditLog, Campus, Holiday, Item, Place, Record, Routine, RoutineNotice, Tag, \
-    Term, User
+from houqin.models import AuditLog, Campus, ChecklistTemplate, Holiday, Item, Place, Record, Routine, RoutineNotice, \
+    Tag, Term, User
 from houqin.notify.outbox import enqueue, message_locale, people_with_roles
 from houqin.routines.compliance import Done, Rule, Target, compliance, counts, on_time_rate
 from houqin.routines.schedule import Calendar
-from houqin.vocab import MANAGER_ROLES, ROLE_LABELS
+from houqin.vocab import MANAGER_ROLES, RECORD_ACTIVITY_LABELS, ROLE_LABELS
 
-__all__ = ['campus_slots', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed',
+__all__ = ['campus_slots', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed', 'routines_at',
+           'activity_names', 'ActivityNames',
            'check_all_campuses', 'scheduled_check', 'campus_calendar', 'routine_targets', 'counts', 'on_time_rate', 'SlotView',
            'PersonTasks', 'Progress', 'TargetInfo']
 
@@ -261,6 +267,79 @@ def retirement_times(item_ids):
 def routine_targets(routine):
     """The targets one routine covers, with names, paths and label tokens."""
     return _CampusTargets(routine.campus_id).targets(routine)
+
+
+def covers(routine, target, chain_ids):
+    """True when the routine's targets include this place or asset (chain_ids: the places it is in, itself too)."""
+    target_type = 'item' if isinstance(target, Item) else 'place'
+    if routine.target_type != target_type:
+        return False
+    if routine.targets:
+        return target.id in [int(i) for i in routine.targets]
+    if routine.target_kind and routine.target_kind != target.kind:
+        return False
+    return routine.subtree_id is None or routine.subtree_id in chain_ids
+
+
+def routines_at(campus, target):
+    """The campus's active routines that cover this place or asset, by name."""
+    target_type = 'item' if isinstance(target, Item) else 'place'
+    found = list(Routine.select().where((Routine.campus == campus) & Routine.active & Routine.retired_at.is_null()
+                                        & (Routine.target_type == target_type)).order_by(Routine.name, Routine.id))
+    if not found:
+        return []
+    chain_ids = set()
+    if any(r.subtree_id for r in found):
+        chain_ids = {p.id for p in Place(id=target.place_id if target_type == 'item' else target.id).chain()}
+    return [r for r in found if covers(r, target, chain_ids)]
+
+
+class ActivityNames:
+    """{activity key: readable name} for one campus; the campus's own names are read at the first unknown key."""
+
+    def __init__(self, campus):
+        self.campus_id = campus.id if isinstance(campus, Campus) else campus
+        self._own = None
+
+    def own(self):
+        """The names of the campus's checklists and routines for keys vocab does not name (read once)."""
+        if self._own is None:
+            self._own = {}
+            for activity, name in (ChecklistTemplate.select(ChecklistTemplate.activity, ChecklistTemplate.name)
+                                   .where(((ChecklistTemplate.campus == self.campus_id)
+                                           | ChecklistTemplate.campus.is_null()) & ChecklistTemplate.active)
+                                   .order_by(ChecklistTemplate.id).tuples()):
+                self._own.setdefault(activity, name)
+            for activity, name in (Routine.select(Routine.activity, Routine.name)
+                                   .where(Routine.campus == self.campus_id).order_by(Routine.id).tuples()):
+                self._own.setdefault(activity, name)
+        return self._own
+
+    def get(self, key, default=None):
+        if key in RECORD_ACTIVITY_LABELS:
+            return RECORD_ACTIVITY_LABELS[key]
+        return self.own().get(key, key if default is None else default)
+
+    def __getitem__(self, key):
+        return self.get(key)
+
+    def __contains__(self, key):
+        return key in RECORD_ACTIVITY_LABELS or key in self.own()
+
+    def __iter__(self):
+        return iter(dict(self.items()))
+
+    def items(self):
+        """Every named activity: vocab's first, then the campus's own."""
+        names = dict(RECORD_ACTIVITY_LABELS)
+        for key, name in self.own().items():
+            names.setdefault(key, name)
+        return names.items()
+
+
+def activity_names(campus):
+    """A readable name for every activity key on the campus (see ActivityNames)."""
+    return ActivityNames(campus)
 
 
 def rule_of(routine):

@@ -14,9 +14,9 @@ from houqin.models import Holiday, Item, Membership, Place, Routine, Term, User
 from houqin.permissions import requires
 from houqin.places.tree import descendant_ids, place_choices
 from houqin.routines.schedule import CALENDAR_MODES, DATE_FIELDS, ScheduleError, validate
-from houqin.routines.service import campaign_progress, campus_slots, counts, routine_targets
+from houqin.routines.service import activity_names, campaign_progress, campus_slots, counts, routine_targets
 from houqin.vocab import (ACTIVITY_LABELS, CALENDAR_MODE_LABELS, ITEM_KIND_LABELS, PLACE_KIND_LABELS, ROLE_LABELS,
-                          ROLES, SLOT_STATUS_LABELS)
+                          ROLES, SLOT_STATUS_LABELS, key_for)
 from houqin.web import bounded_date, campus_or_404, int_or_none
 
 bp = Blueprint('routines', __name__, url_prefix='/admin/routines')
@@ -25,6 +25,15 @@ WEEKDAYS = (_l('Mon'), _l('Tue'), _l('Wed'), _l('Thu'), _l('Fri'), _l('Sat'), _l
 SCHEDULE_FIELDS = ('windows', 'times', 'tolerance', 'n', 'anchor', 'weekday', 'day', 'field', 'days_before',
                    'start', 'deadline')
 ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')
+
+
+@bp.app_template_global()
+def activity_name(key):
+    """The readable name of an activity key on the signed-in campus (read once per request)."""
+    names = g.get('activity_names')
+    if names is None:
+        names = g.activity_names = activity_names(g.campus)
+    return names[key]
 
 
 def target_choices():
@@ -116,7 +125,8 @@ def read_routine(campus, form):
     template = templates.get(typed['template'])
     if typed['template'] and template is None:
         errors['template'] = _('Choose one of the checklists.')
-    activity = template.activity if template else typed['activity'].lower()
+    activity = template.activity if template else (key_for(activity_names(campus), typed['activity'])
+                                                    or typed['activity'].lower())
     if not ACTIVITY_KEY.match(activity or ''):
         errors['activity'] = _('Choose a checklist, or give the activity for a one-tap routine (e.g. cleaning).')
     fields.update(template=template, activity=activity)

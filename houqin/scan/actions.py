@@ -6,23 +6,29 @@ from flask_babel import gettext as _
 
 from houqin.audit import log_change, snapshot
 from houqin.checklists.answers import Answers, check_answers, failure_summary
-from houqin.checklists.versions import active_template, questions
+from houqin.checklists.versions import KIND_FALLBACK, active_template, campus_templates, questions
 from houqin.clock import utcnow
 from houqin.db import write_transaction
 from houqin.models import Place, Record
 from houqin.permissions import can
 from houqin.photos import PhotoError, prepare_photo
 from houqin.repairs.workflow import join_order, report_problem as open_work_order
+from houqin.routines.service import routines_at
 from houqin.scan.records import client_key, submit_record
 from houqin.vocab import CATEGORY_LABELS, RECORD_ACTIVITY_LABELS
 
-# Checklist activities a label page offers, the permission each needs, and its button.
+# The built-in activities a label page offers by permission alone. Every other activity is data: a checklist for
+# the label's kind of place or asset (offered to those who run checks) or a routine covering the label (offered to
+# the role or people it names, and to managers).
 CHECKLIST_ACTIONS = (
     ('cleaning', 'scan.clean'),
     ('inspection', 'scan.inspect'),
     ('canteen', 'scan.canteen'),
     ('use', 'scan.use'),
 )
+BUILT_IN = frozenset(a for a, _p in CHECKLIST_ACTIONS)
+PREFERRED = {'janitor': 'cleaning', 'canteen': 'canteen', 'teacher': 'report', 'manager': 'inspection',
+             'admin': 'inspection', 'inspector': 'inspection'}
 
 
 # Other areas' links on a label's page (the canteen's 留样 at the sample fridge …): functions
@@ -38,31 +44,64 @@ def label_links(campus, target, role, tag):
 @dataclass
 class Offer:
     """The actions a viewer gets at one label, largest first."""
-    checklists: list = field(default_factory=list)   # [(activity, template)] the viewer may fill in
-    main: str = ''                                     # 'cleaning' | 'inspection' | 'canteen' | 'use' | 'report'
+    checklists: list = field(default_factory=list)   # [(activity, template or None)] the viewer may record
+    main: str = ''                                     # an activity key of checklists, or 'report'
     report: bool = False
     history: bool = False
 
 
-def offer_for(campus, target, role):
-    """Which actions a role allows at this label, and which one comes first."""
+def names_viewer(routine, role, user):
+    """True when the routine's role is the viewer's or it names the viewer."""
+    return bool((role and routine.role == role)
+                or (user is not None and getattr(user, 'id', None) in [int(u) for u in routine.people or ()]))
+
+
+def offer_for(campus, target, role, user=None):
+    """Which actions a role (and person) may take at this label, and which one comes first."""
     offer = Offer(report=can('scan.report', role), history=can('scan.history', role))
+    if role is None:
+        return offer
     for activity, permission in CHECKLIST_ACTIONS:
         if can(permission, role):
             template = active_template(campus, target.kind, activity)
             # Cleaning needs no checklist: one tap records it for any place a janitor is sent to.
             if template is not None or (activity == 'cleaning' and isinstance(target, Place)):
                 offer.checklists.append((activity, template))
-    preferred = {'janitor': 'cleaning', 'canteen': 'canteen', 'teacher': 'report', 'manager': 'inspection',
-                 'admin': 'inspection'}.get(role)
-    offered = [a for a, _t in offer.checklists]
-    if preferred in offered or (preferred == 'report' and offer.report):
+    offered = {a for a, _t in offer.checklists}
+    covering = routines_at(campus, target)
+    mine = [r for r in covering if names_viewer(r, role, user)]
+    manages = can('routines.manage', role)
+    # Routines that name the viewer (or, for managers, any covering routine): their activity, with their checklist.
+    for routine in mine + ([r for r in covering if r not in mine] if manages else []):
+        if routine.activity not in offered:
+            template = routine.template or active_template(campus, target.kind, routine.activity)
+            offer.checklists.append((routine.activity, template))
+            offered.add(routine.activity)
+    # Those who run checks get every other checklist for this kind of place or asset (绿化养护, 宿舍检查, 锅炉检查 …).
+    if can('routines.inspect', role):
+        for template in kind_templates(campus, target.kind):
+            if template.activity not in offered:
+                offer.checklists.append((template.activity, template))
+                offered.add(template.activity)
+    named = [r.activity for r in mine]
+    preferred = PREFERRED.get(role)
+    if preferred in named:
         offer.main = preferred
-    elif offered:
-        offer.main = offered[0]
+    elif named:
+        offer.main = named[0]
+    elif preferred in offered or (preferred == 'report' and offer.report):
+        offer.main = preferred
+    elif offer.checklists:
+        offer.main = offer.checklists[0][0]
     elif offer.report:
         offer.main = 'report'
     return offer
+
+
+def kind_templates(campus, kind):
+    """The campus's checklists in force for this kind of place or asset (or the kind it falls back to)."""
+    kinds = {kind, KIND_FALLBACK.get(kind)}
+    return [t for t in campus_templates(campus) if t.target_kind in kinds]
 
 
 @dataclass
@@ -106,9 +145,12 @@ def repeated_sign_off(user, target, now=None):
 
 
 def record_checklist(submission_id, tag, target, activity, form, files, *, user, client_time=None,
-                     address='', note=''):
-    """Store a cleaning, inspection, canteen or use record; failed items open a work order with them."""
-    template = active_template(tag.campus_id, target.kind, activity)
+                     address='', note='', template=False):
+    """Store a record of any activity (with its checklist, or one tap); failed items open a work order with them.
+
+    template: the checklist the page offered (None for one tap); by default the one in force for the kind."""
+    if template is False:
+        template = active_template(tag.campus_id, target.kind, activity)
     items = questions(template) if template else []
     # The cleaning checklist is optional: whatever was marked goes with the sign-off, an untouched one is not
     # stored as "all fine".

@@ -36,11 +36,12 @@ from houqin.scan.records import (TooManyReports, anonymous_reports_since, last_c
                                  parse_client_time, parse_submission_id, recent_records)
 from houqin.tags import human_code, normalise_token
 from houqin.templating import local_time
-from houqin.vocab import (ACTIVITY_LABELS, CATEGORY_LABELS, ITEM_KIND_LABELS, ORDER_STATUS_LABELS,
-                          PLACE_KIND_LABELS, RECORD_ACTIVITY_LABELS)
+from houqin.routines.service import activity_names
+from houqin.vocab import CATEGORY_LABELS, ITEM_KIND_LABELS, ORDER_STATUS_LABELS, PLACE_KIND_LABELS
 from houqin.web import CONTENT_SECURITY_POLICY, client_address
 
 bp = Blueprint('scan', __name__)
+ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')  # as checklists and routines store them
 
 
 def find_tag(text):
@@ -177,6 +178,13 @@ def code():
 ACTIVITY_ENDPOINTS = {'cleaning': 'clean', 'inspection': 'inspect', 'canteen': 'canteen', 'use': 'use'}
 
 
+def activity_url(token, activity):
+    """Where the form of an activity posts: the built-in ones' own URLs, any other activity's by its key."""
+    if activity in ACTIVITY_ENDPOINTS:
+        return url_for('scan.' + ACTIVITY_ENDPOINTS[activity], token=token)
+    return url_for('scan.record_activity', token=token, activity=activity)
+
+
 @functools.cache
 def scan_css():
     """The scan page's stylesheet, inlined so the page needs no second request."""
@@ -212,7 +220,8 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     obj = target['object']
     is_place = target['kind'] == 'place'
     place, item = (obj, None) if is_place else (None, obj)
-    offer = offer_for(campus, obj, g.role if staff else None)
+    viewer = current_user._get_current_object() if staff else None
+    offer = offer_for(campus, obj, g.role if staff else None, viewer)
     checklists = [(activity, template, questions(template) if template else [])
                   for activity, template in offer.checklists]
     orders = open_orders_for(place=place, item=item)
@@ -242,8 +251,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
         history=recent_records(place=place, item=item) if staff and offer.history else None,
         can_report=staff and offer.report or (not staff and campus.allow_anonymous_reports),
         categories=tuple(CATEGORY_LABELS), category_labels=CATEGORY_LABELS, status_labels=ORDER_STATUS_LABELS,
-        activity_labels=RECORD_ACTIVITY_LABELS,
-        activity_endpoint=ACTIVITY_ENDPOINTS, manage_url=manage_url, page_error=page_error,
+        activity_labels=activity_names(campus), activity_url=activity_url, manage_url=manage_url, page_error=page_error,
         undo=undo, undo_seconds=UNDO_SECONDS, links=label_links(campus, obj, g.role, tag) if staff else [], mine=my_reports(campus) if not current_user.is_authenticated else [],
         page_path=url_for('scan.tag', token=tag.token))
     return html, status
@@ -382,28 +390,38 @@ def repeat_message(earlier):
 
 
 def checklist_submission(token, activity):
-    """Store a checklist-based record from the scan page (cleaning, inspection, canteen, use)."""
+    """Store a record of an activity the page offers (with its checklist, or one tap) from the scan page."""
     tag, target = active_label(token)
     if not staff_of(tag):
         abort(403)
     sid = submission_id_or_none()
     if sid is None:
         return refuse(tag, target, activity, _('This form is incomplete; please reload the page.'))
-    offer = offer_for(g.campus, target['object'], g.role)
-    if activity not in [a for a, _t in offer.checklists]:
+    user = current_user._get_current_object()
+    offered = dict(offer_for(g.campus, target['object'], g.role, user).checklists)
+    if activity not in offered:
         return refuse(tag, target, activity, _('This cannot be recorded here.'))
     outcome = record_checklist(sid, tag, target['object'], activity, request.form, request.files,
-                               user=current_user._get_current_object(), address=client_address(),
+                               user=user, address=client_address(),
                                client_time=parse_client_time(request.form.get('client_time')),
-                               note=request.form.get('note', ''))
+                               note=request.form.get('note', ''), template=offered[activity])
     if outcome.errors:
         return scan_page(tag, target, errors={activity: outcome.errors}, typed=request.form, typed_form=activity,
                           status=400, ids={activity: sid})
     if outcome.repeat_of is not None:
         flash(repeat_message(outcome.repeat_of), 'success')
         return redirect(url_for('scan.tag', token=tag.token))
-    flash(done_message(outcome, ACTIVITY_LABELS[activity]), 'success')
+    flash(done_message(outcome, activity_names(g.campus)[activity]), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
+
+
+@bp.route('/t/<token>/do/<activity>', methods=['POST'])
+@requires('scan.activity')
+def record_activity(token, activity):
+    """Any other activity offered here (绿化养护, 卫生检查, 宿舍检查 …): who may is the routine's or checklist's say."""
+    if activity in ACTIVITY_ENDPOINTS or not ACTIVITY_KEY.match(activity):
+        abort(404)
+    return checklist_submission(token, activity)
 
 
 @bp.route('/t/<token>/clean', methods=['POST'])

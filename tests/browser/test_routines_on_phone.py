@@ -1,5 +1,6 @@
 """Routines on phones: an admin adds a checklist and a weekly routine for it (绿化养护 for the 花坛), a janitor opens
-her 今日任务 and signs off the first toilet, and the manager's dashboard count changes."""
+her 今日任务 and signs off the first toilet, then the 花坛 from its label with the new checklist, and the manager's
+dashboard counts change."""
 import datetime
 import re
 
@@ -9,6 +10,7 @@ from helpers import PASSWORD, needs_chromium
 from houqin.clock import utcnow
 from houqin.db import database
 from houqin.models import ChecklistTemplate, Place, Record, Routine, Tag
+from houqin.routines.service import day_slots
 
 pytestmark = needs_chromium
 
@@ -97,3 +99,25 @@ def test_admin_adds_a_greening_routine_and_a_janitor_signs_off_her_first_task(li
         assert Record.select().where(Record.activity == 'cleaning').count() == 1
 
     assert cleaning_done(admin, live_server) == before + 1
+    admin.goto(f'{live_server}/admin/')
+    greening_line = admin.locator('a.row', has_text='花坛每周养护')
+    assert '0/1' in greening_line.inner_text()
+
+    # The new activity is offered at the 花坛's label to the janitor the routine names, with its checklist.
+    janitor.locator('li.task.st-due', has_text='花坛').locator('a').tap()
+    janitor.wait_for_url('**/t/FB00000009')
+    assert janitor.locator('section.card h2', has_text='花坛养护').count() == 1
+    janitor.get_by_role('button', name='提交：花坛养护').tap()
+    janitor.wait_for_selector('.flash.success')
+    assert '已记录：绿化养护' in janitor.locator('.flash.success').inner_text()
+    janitor.goto(f'{live_server}/')
+    assert janitor.locator('li.task.st-due').count() == 0
+    assert '今日已完成（2）' in janitor.content()
+    with database.connection_context():
+        record = Record.get(Record.activity == 'greening')
+        assert (record.place_id, record.template_id, record.user_id) == (
+            garden.id, template.id, school['users']['janitor'].id)
+        slots = [s for s in day_slots(school['campus'], school['campus'].today()) if s.routine.id == routine.id]
+        assert [(s.status, s.record_id) for s in slots] == [('done', record.id)]
+    admin.goto(f'{live_server}/admin/')
+    assert '1/1' in admin.locator('a.row', has_text='花坛每周养护').inner_text()
