@@ -51,8 +51,9 @@ from houqin.web import MAX_ID
 ANONYMOUS = 'anonymous'
 EXAMPLES = 2               # hypothesis examples per role: each walks every route and posts every form once
 HOSTILE_FIELDS = 3         # at most this many fields of a form get a hostile value in one post (the rest stay valid)
-# A refused log-in is counted (the throttle's purpose, finding 7): that row may change on a 4xx.
-CHANGES_ON_REFUSAL = {'login_throttle'}
+# A refused log-in is counted (the throttle's purpose, finding 7), and a page refusing its ?day= still shows
+# today's patrol, whose rounds (patrol_run) are made when first read: these may change on a 4xx.
+CHANGES_ON_REFUSAL = {'login_throttle', 'patrol_run'}
 # What a session-changing POST may disturb, put back before the walk goes on (the harness, not the app).
 SESSION_ENDPOINTS = ('accounts.', 'users.', 'admin.campus_settings')
 
