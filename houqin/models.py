@@ -40,6 +40,7 @@ class Campus(BaseModel):
     allow_anonymous_reports = BooleanField(default=True)
     is_demo = BooleanField(default=False)
     created_at = DateTimeField(default=utcnow)
+    board_enabled = BooleanField(default=False)  # the public board (公示) at /board/<code>, without log-in
 
     def today(self):
         """Today's date in the campus's time zone."""
@@ -66,6 +67,8 @@ class Place(BaseModel):
     latitude = FloatField(null=True)
     longitude = FloatField(null=True)
     location_accuracy = FloatField(null=True)
+    # The class whose classroom (or cleaning area) this is: its hygiene scores count for that class.
+    school_class = DeferredForeignKey('SchoolClass', null=True, backref='places', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('campus', 'code'), True), (('campus', 'parent', 'position'), False))
@@ -822,3 +825,21 @@ class DeliveryLine(BaseModel):
 
 MODELS.extend([CanteenStaff, HealthCertificate, FoodSample, MorningCheck, Supplier, Delivery, DeliveryLine])
 __all__ += ['CanteenStaff', 'HealthCertificate', 'FoodSample', 'MorningCheck', 'Supplier', 'Delivery', 'DeliveryLine']
+# Classes (houqin/scores/): which classroom belongs to which class, whose head teacher is whom.
+
+class SchoolClass(BaseModel):
+    """A class (班级) of one grade on a campus: 初一(3)班, with its head teacher (班主任) if they have an account."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='classes', on_delete='CASCADE')
+    grade = CharField(max_length=20)  # 初一, 三年级: classes are ranked within their grade
+    name = CharField(max_length=30)
+    head_teacher = ForeignKeyField(User, null=True, backref='head_of', on_delete='SET NULL')
+    active = BooleanField(default=True)
+
+    class Meta:
+        table_name = 'school_class'
+        indexes = ((('campus', 'name'), True),)
+
+
+MODELS.append(SchoolClass)
+__all__ += ['SchoolClass']

@@ -50,6 +50,7 @@ PERMISSIONS = {
     'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)
+    'classes.manage': {'admin', 'manager'},              # add and edit classes, their head teachers and classrooms
 }
 
 

@@ -11,7 +11,7 @@ import pytest
 from helpers import PASSWORD, login, make_app, make_school
 
 from houqin.db import database
-from houqin.models import LabelLayout, Membership, User
+from houqin.models import LabelLayout, Membership, SchoolClass, User
 from houqin.permissions import ALL_ROLES, PERMISSIONS, PUBLIC, SIGNED_IN, can
 from houqin.vocab import ROLES
 
@@ -56,6 +56,7 @@ stocktake.manage    ✓       ✓       ✗       ✗       ✗       ✗       
 stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
+classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 '''
 
 
@@ -103,6 +104,7 @@ def sample_args(school):
         routines = routine_samples(school)
         stocktake = stocktake_samples(school)
         canteen = canteen_samples(school)
+        school_class = SchoolClass.create(campus=school['campus'], grade='初一', name='初一(1)班')
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -119,6 +121,7 @@ def sample_args(school):
         **routines,
         **stocktake,
         **canteen,
+        'class_id': school_class.id,
     }
 
 
