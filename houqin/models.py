@@ -825,6 +825,8 @@ class DeliveryLine(BaseModel):
 
 MODELS.extend([CanteenStaff, HealthCertificate, FoodSample, MorningCheck, Supplier, Delivery, DeliveryLine])
 __all__ += ['CanteenStaff', 'HealthCertificate', 'FoodSample', 'MorningCheck', 'Supplier', 'Delivery', 'DeliveryLine']
+
+
 # Classes (houqin/scores/): which classroom belongs to which class, whose head teacher is whom.
 
 class SchoolClass(BaseModel):
