@@ -170,9 +170,11 @@ def world(migrated_template, tmp_path_factory):
         school = make_school()
         Campus.update(allow_anonymous_reports=True).where(Campus.id == school['campus'].id).execute()
         other_campus, other_users = second_school()
-        with app.test_request_context('/'):
-            own = furnish(school['campus'], school['users'], '本校')
-            other = furnish(other_campus, other_users, '外校')
+    # The request context's teardown closes the connection (PostgreSQL returns it to the pool), so it wraps
+    # the connection context rather than sitting inside it.
+    with app.test_request_context('/'), db.database.connection_context():
+        own = furnish(school['campus'], school['users'], '本校')
+        other = furnish(other_campus, other_users, '外校')
     fuzz_world = World(app, own, other)
     yield fuzz_world
     if not db.database.is_closed():
