@@ -367,6 +367,7 @@ def test_a_burst_of_hostile_uploads_leaves_healthz_answering_within_a_second(app
         fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"',
                                  page[page.index('action="/t/ABCDEFGH12/report"'):]))
         body, boundary = multipart({**fields, 'title': '墙上有洞'}, 'photo', data)
+        uploads_start.wait(timeout=60)  # the burst is of uploads: the pages they came from are fetched first
         request = urllib.request.Request(f'{live_server}/t/ABCDEFGH12/report', data=body, method='POST',
                                          headers={'Content-Type': f'multipart/form-data; boundary={boundary}'})
         try:
@@ -375,8 +376,10 @@ def test_a_burst_of_hostile_uploads_leaves_healthz_answering_within_a_second(app
             return exc.code
 
     urllib.request.urlopen(f'{live_server}/healthz', timeout=5).read()  # the server's first connection is no burst
+    uploads_start = threading.Barrier(len(files) + 1)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
         sent = [pool.submit(send, data) for data in files]
+        uploads_start.wait(timeout=60)
         waits = []
         while not all(f.done() for f in sent):
             started = time.monotonic()
