@@ -101,7 +101,7 @@ def record_check(submission_id, tag, target, staff, form, *, user, certificate_s
                  address=''):
     """Store one worker's morning check (once per submission id); returns (check, created, errors)."""
     now = now or clock.utcnow()
-    today = clock.to_local(now, clock.zone_name(tag.campus)).date()
+    today = clock.today(clock.zone_name(tag.campus), now)
     values, errors = check_worker(tag.campus_id, staff, form, today, certificate_state)
     if errors:
         return None, False, errors

@@ -130,7 +130,7 @@ def keep_samples(submission_id, tag, target, *, meal, form, files, user, now=Non
                 errors[f'photo{row["index"]}'] = str(exc)
     if errors:
         return Kept(errors=errors)
-    day = clock.to_local(now, clock.zone_name(tag.campus)).date()
+    day = clock.today(clock.zone_name(tag.campus), now)
     made = []
 
     def store(record):

@@ -122,14 +122,15 @@ def morning(token):
     """The morning health check at the canteen entrance: each worker on today's roster."""
     tag, target = label_of(token)
     now = request_now()
-    today = clock.to_local(now, clock.zone_name(g.campus)).date()
+    today = clock.today(clock.zone_name(g.campus), now)
     errors, typed, status, open_id = {}, {}, 200, None
+    today_workers = workers(g.campus.id, today)
     if request.method == 'POST':
         sid, client_time = submission()
         staff = staff_of_campus(g.campus.id, int_or_none(request.form.get('staff')) or 0)
         if staff is None:
             abort(404)
-        state = next((w.state for w in workers(g.campus.id, today) if w.staff.id == staff.id), 'none')
+        state = next((w.state for w in today_workers if w.staff.id == staff.id), 'none')
         check, _created, errors = record_check(sid, tag, target, staff, request.form,
                                                user=current_user._get_current_object(), certificate_state=state,
                                                now=now, client_time=client_time, address=client_address())
@@ -139,7 +140,7 @@ def morning(token):
             return redirect(url_for('canteen.morning', token=tag.token, **travel_args()))
         typed, status, open_id = request.form, 400, staff.id
         flash(_('Not saved: please correct what is marked below.'), 'error')
-    lines = roster(g.campus.id, today, workers(g.campus.id, today))
+    lines = roster(g.campus.id, today, today_workers)
     return render_template('canteen/morning.html', tag=tag, target=target, lines=lines, errors=errors,
                            typed=typed, open_id=open_id, symptoms=SYMPTOMS, bounds=temperature_bounds(g.campus.id),
                            ids={line.worker.staff.id: new_submission_id() for line in lines}, today=today,
@@ -152,7 +153,7 @@ def delivery(token):
     """Check a delivery at the storeroom: supplier, items, accepted or refused, photos of note and licences."""
     tag, target = label_of(token)
     now = request_now()
-    today = clock.to_local(now, clock.zone_name(g.campus)).date()
+    today = clock.today(clock.zone_name(g.campus), now)
     errors, typed, status = {}, {}, 200
     if request.method == 'POST':
         sid, client_time = submission()
@@ -185,7 +186,7 @@ def staff_list():
             flash(_('%(name)s added.', name=staff.name), 'success')
             return redirect(url_for('canteen.staff_detail', staff_id=staff.id))
         typed, status = request.form, 400
-    today = clock.to_local(request_now(), clock.zone_name(g.campus)).date()
+    today = clock.today(clock.zone_name(g.campus), request_now())
     return render_template('canteen/staff.html', workers=workers(g.campus.id, today), errors=errors, typed=typed,
                            today=today), status
 
@@ -204,7 +205,7 @@ def staff_detail(staff_id):
             flash(_('Health certificate saved.'), 'success')
             return redirect(url_for('canteen.staff_detail', staff_id=staff.id))
         typed, status = request.form, 400
-    today = clock.to_local(request_now(), clock.zone_name(g.campus)).date()
+    today = clock.today(clock.zone_name(g.campus), request_now())
     certs = list(staff.certificates.order_by(HealthCertificate.expires_on.desc()))
     return render_template('canteen/staff_detail.html', staff=staff, certs=certs, errors=errors, typed=typed,
                            state=certificate_state(certs[0] if certs else None, today), today=today), status
@@ -221,7 +222,7 @@ def supplier_list():
             flash(_('%(name)s added.', name=supplier.name), 'success')
             return redirect(url_for('canteen.supplier_list'))
         typed, status = request.form, 400
-    today = clock.to_local(request_now(), clock.zone_name(g.campus)).date()
+    today = clock.today(clock.zone_name(g.campus), request_now())
     found = suppliers(g.campus.id)
     return render_template('canteen/suppliers.html', suppliers=found, errors=errors, typed=typed,
                            states={s.id: licence_state(s, today) for s in found}), status
