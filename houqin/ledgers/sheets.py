@@ -106,6 +106,18 @@ def keyset(query, time_field, id_field, size=BATCH):
         last = (getattr(tail, time_field.name), getattr(tail, id_field.name))
 
 
+def chunks(rows, size=500):
+    """The rows in lists of at most `size`, for rows whose details are looked up a batch at a time."""
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 class Names(dict):
     """{user id: display name}, read once for the campus's members and on demand for anyone else."""
 

@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 
 from houqin import clock
-from houqin.ledgers.sheets import Column, Ledger, Names, Sheet, keyset, place_paths
+from houqin.ledgers.sheets import Column, Ledger, Names, Sheet, chunks, keyset, place_paths
 from houqin.models import ChecklistItem, Item, Record, Tag, WorkOrder
 from houqin.vocab import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, ORDER_STATUS_LABELS, label
 
@@ -31,22 +31,17 @@ ASSET_COLUMNS = (
 def asset_rows(query):
     """One row per asset, in the order they were registered."""
     paths = place_paths(query.campus)
-    batch = []
 
-    def flush():
+    def flush(batch):
         tokens = {t.item_id: t.token for t in Tag.select(Tag.item, Tag.token).where(
             Tag.item.in_([i.id for i in batch]) & (Tag.status == 'active'))}
         for i in batch:
             yield (i.asset_number, i.name, label(ITEM_KIND_LABELS, i.kind), paths.get(i.place_id, ''), i.custodian,
                    label(ITEM_STATUS_LABELS, i.status), i.purchased_on, i.expires_on, tokens.get(i.id, ''),
                    i.created_at)
-    for item in keyset(items(query), Item.created_at, Item.id):
-        batch.append(item)
-        if len(batch) == 500:
-            yield from flush()
-            batch = []
-    if batch:
-        yield from flush()
+
+    for batch in chunks(keyset(items(query), Item.created_at, Item.id)):
+        yield from flush(batch)
 
 
 def months(first, last):

@@ -1,7 +1,7 @@
 """The repairs ledger (维修登记台账): one row per work order reported in the period."""
 from flask_babel import lazy_gettext as _l
 
-from houqin.ledgers.sheets import Column, Ledger, Names, Sheet, keyset, place_paths
+from houqin.ledgers.sheets import Column, Ledger, Names, Sheet, chunks, keyset, place_paths
 from houqin.models import Item, WorkOrder, WorkOrderEvent
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS, label
 
@@ -43,9 +43,8 @@ def parts_text(parts):
 def order_rows(query):
     """One row per order, in the order they were reported."""
     names, paths = Names(query.campus), place_paths(query.campus)
-    batch = []
 
-    def flush():
+    def flush(batch):
         done = finishes([o.id for o in batch])
         items = {i.id: i.name for i in Item.select(Item.id, Item.name)
                  .where(Item.id.in_([o.item_id for o in batch if o.item_id]))}
@@ -56,13 +55,9 @@ def order_rows(query):
                    label(ORDER_STATUS_LABELS, o.status), names[o.reporter_id] if o.reporter_id else o.reporter_name,
                    names[o.assignee_id] if o.assignee_id else '', parts_text(parts), o.cost, o.liable_party,
                    o.compensation, o.due_at, finished, o.closed_at)
-    for order in keyset(orders(query), WorkOrder.created_at, WorkOrder.id):
-        batch.append(order)
-        if len(batch) == 500:
-            yield from flush()
-            batch = []
-    if batch:
-        yield from flush()
+
+    for batch in chunks(keyset(orders(query), WorkOrder.created_at, WorkOrder.id)):
+        yield from flush(batch)
 
 
 def count(query):
