@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import socket
 import socketserver
 import subprocess
@@ -355,6 +356,11 @@ def test_wecom_dingtalk_and_feishu_messages_are_signed_and_shaped_as_the_robots_
     assert manager_phone in ding.received[0]['json']['at']['atMobiles']
     assert '@' + manager_phone in ding.received[0]['json']['text']['content']
     assert order.number in fei.received[0]['json']['content']['text']
+    # Robots cannot de-duplicate: each message ends with its delivery id, so a rare second copy is recognisable.
+    ids = {str(row.id) for row in Outbox.select()}
+    for content in (text['content'], ding.received[0]['json']['text']['content'],
+                    fei.received[0]['json']['content']['text']):
+        assert re.search(r'\n#(\d+)(\n|$)', content).group(1) in ids
 
 
 def test_a_wrong_signature_is_an_error_and_retried(ctx, hook):

@@ -157,9 +157,15 @@ def check_reply(reply, *keys):
             raise SendFailed(f'{key}={reply[key]}: {reply.get("errmsg") or reply.get("msg") or reply}'[:500])
 
 
+def robot_text(row):
+    """The message as a group robot shows it, ending with its delivery id: robots cannot de-duplicate, so the rare
+    second copy (a worker killed mid-send) carries the same number for people to recognise."""
+    return f'{row.body}\n#{row.id}'
+
+
 def send_wecom(channel, row):
     """WeCom group robot: a text message, @-mentioning recipients by mobile."""
-    text = {'content': row.body}
+    text = {'content': robot_text(row)}
     if row.recipient:
         text['mentioned_mobile_list'] = row.recipient.split(',')
     check_reply(post_json(channel.url, {'msgtype': 'text', 'text': text}), 'errcode')
@@ -168,7 +174,7 @@ def send_wecom(channel, row):
 def send_dingtalk(channel, row):
     """DingTalk group robot, signed when the robot has a secret; mentions need @mobile in the text."""
     mobiles = row.recipient.split(',') if row.recipient else []
-    content = row.body + ('\n' + ' '.join('@' + m for m in mobiles) if mobiles else '')
+    content = robot_text(row) + ('\n' + ' '.join('@' + m for m in mobiles) if mobiles else '')
     url = dingtalk_signed_url(channel.url, channel.secret, int(time.time() * 1000)) if channel.secret else channel.url
     check_reply(post_json(url, {'msgtype': 'text', 'text': {'content': content},
                                 'at': {'atMobiles': mobiles, 'isAtAll': False}}), 'errcode')
@@ -176,7 +182,7 @@ def send_dingtalk(channel, row):
 
 def send_feishu(channel, row):
     """Feishu/Lark custom bot, with timestamp and sign in the body when the bot has a secret."""
-    payload = {'msg_type': 'text', 'content': {'text': row.body}}
+    payload = {'msg_type': 'text', 'content': {'text': robot_text(row)}}
     if channel.secret:
         stamp = str(int(time.time()))
         payload.update(timestamp=stamp, sign=feishu_sign(channel.secret, stamp))
