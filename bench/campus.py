@@ -109,6 +109,7 @@ def build(url, records):
             db.database.execute_sql(
                 'INSERT INTO bench_campus_model VALUES ' + ', '.join(['(' + ', '.join([mark] * 12) + ')'] * len(chunk)),
                 [v for r in chunk for v in r])
+    db.database.close()  # SQLite: the loader's journal_mode=off needs the file to itself
     add_records(url, records, recent=True)
     print(json.dumps({'targets': len(rows)}))
 

@@ -1,6 +1,7 @@
 """What the 概览 dashboard shows, from the database and the routines service: a day's cleaning and inspections,
 campaigns, last night's patrol, open repairs by age, hazards and the rectification rate (整改率), extinguishers,
 a building › floor compliance map and 7- and 30-day trends. No Flask here; times are naive UTC."""
+import collections
 import dataclasses
 import datetime
 
@@ -159,10 +160,13 @@ class MapCell(Tally):
     open: int = 0
 
 
+MapPlace = collections.namedtuple('MapPlace', 'id name parent_id kind position')
+
+
 def compliance_map(campus, slots):
     """[(building place, [MapCell per floor])]: each slot counted at the floor (or building) it is in."""
-    places = {p.id: p for p in Place.select(Place.id, Place.name, Place.parent, Place.kind, Place.position)
-              .where(Place.campus == campus)}
+    places = {row[0]: MapPlace(*row) for row in Place.select(Place.id, Place.name, Place.parent, Place.kind,
+                                                             Place.position).where(Place.campus == campus).tuples()}
 
     def chain(place_id):
         out, node = [], place_id

@@ -55,15 +55,15 @@ def index():
     """概览: today's routines and what was missed, patrol, repairs, hazards, extinguishers, a map and trends."""
     now = utcnow()
     campus = g.campus
-    check_missed(campus, now)  # the lazy missed-slot check, like patrol's evaluation on its pages
-    evaluate_due_rounds(campus=campus)
     today = campus.today()
     day, error = dashboard_day(today)
+    trend = dashboard.trends(campus, day, now)  # first: its 30 days of records serve the shorter periods below
+    check_missed(campus, now)  # the lazy missed-slot check, like patrol's evaluation on its pages
+    evaluate_due_rounds(campus=campus)
     when = min(now, dashboard.day_end(campus, day))
     checks = dashboard.cleaning_and_checks(campus, day, now)
     week = request.args.get('map') == 'week'
     map_slots = dashboard.week_slots(campus, day, now) if week else checks['slots']
-    trend = dashboard.trends(campus, day, now)
     recent = (AuditLog.select(AuditLog, User).join(User, on=(AuditLog.user == User.id), join_type=JOIN.LEFT_OUTER)
               .where(AuditLog.campus == campus).order_by(AuditLog.id.desc()).limit(5))
     return render_template(

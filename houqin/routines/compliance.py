@@ -16,6 +16,7 @@ docs/ARCHITECTURE.md) give the product rules; in short:
 """
 import dataclasses
 import datetime
+import operator
 
 from houqin.clock import to_local
 from houqin.routines.schedule import Calendar, windows
@@ -23,6 +24,7 @@ from houqin.routines.schedule import Calendar, windows
 STATUSES = ('done', 'late', 'missed', 'due', 'upcoming')
 CLOSED = ('done', 'late', 'missed')  # the statuses an on-time rate counts
 TICK = datetime.timedelta(microseconds=1)
+SLOT_ORDER = operator.attrgetter('start', 'routine_id', 'target_type', 'target_id')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,44 +119,68 @@ def status_at(slot, now):
 
 
 def in_period(slot, start, end):
-    """True when a slot belongs to the period: its window starts in it, or a whole period overlaps it."""
+    """True when a slot (or a window) belongs to the period: its window starts in it, or a whole period overlaps it."""
     return start <= slot.start < end or (slot.whole and slot.start < end and slot.end > start)
 
 
-def routine_slots(rule, targets, cal, records, start, end, now, zone):
-    """The slots of one routine in the period [start, end), each with its status at `now`."""
+def check_moment(window):
+    """When a target must exist for a window to count: its start, or for a whole period its last moment."""
+    return window.end - TICK if window.whole else window.start
+
+
+def routine_windows(rule, first, last, zone, cal, dates=None):
+    """The rule's windows for local days first..last within its lifetime (from creation until retired)."""
+    return [w for w in windows(rule.schedule, first, last, zone, cal, rule.calendar, dates)
+            if (rule.created_at is None or w.end > rule.created_at)
+            and (rule.retired_at is None or w.start < rule.retired_at)]
+
+
+def records_by_target(records, now):
+    """{(activity, target type, target id): [Done]} of the records made by `now`."""
+    out = {}
+    for record in records:
+        if record.at <= now:
+            out.setdefault((record.activity, record.target_type, record.target_id), []).append(record)
+    return out
+
+
+def routine_slots(rule, targets, cal, records, start, end, now, zone, indexed=None):
+    """The slots of one routine in the period [start, end), each with its status at `now`.
+
+    indexed: records_by_target(records, now), when the caller has it already (then `records` is not read)."""
     first = to_local(start, zone).date() - datetime.timedelta(days=1)
     last = to_local(end - datetime.timedelta(microseconds=1), zone).date()
-    shared = None
-    by_target = {}
-    for record in records:
-        if record.activity == rule.activity and record.at <= now:
-            by_target.setdefault((record.target_type, record.target_id), []).append(record)
+    by_target = indexed if indexed is not None else records_by_target(records, now)
+    per_target = rule.schedule['type'] == 'by_date'
+    shared = None if per_target else routine_windows(rule, first, last, zone, cal)
+    if shared:
+        earliest, latest = min(map(check_moment, shared)), max(map(check_moment, shared))
     out = []
     for target in targets:
         if target.type != rule.target_type:
             continue
-        if rule.schedule['type'] in ('by_date',):
-            found = windows(rule.schedule, first, last, zone, cal, rule.calendar, target.dates)
+        if per_target:
+            found = [w for w in routine_windows(rule, first, last, zone, cal, target.dates)
+                     if target.active_at(check_moment(w))]
+        elif not shared:
+            continue
+        elif target.active_at(earliest) and target.active_at(latest):
+            found = shared  # the target existed throughout: every window counts (the usual case, and cheap)
         else:
-            if shared is None:
-                shared = windows(rule.schedule, first, last, zone, cal, rule.calendar)
-            found = shared
-        found = [w for w in found if target.active_at(w.end - TICK if w.whole else w.start)
-                 and (rule.created_at is None or w.end > rule.created_at)
-                 and (rule.retired_at is None or w.start < rule.retired_at)]
-        slots = [Slot(rule.id, target.type, target.id, w.start, w.end, w.late_limit, w.day, w.whole) for w in found]
-        taken, _extras = match_records([(s.start, s.end, s.late_limit) for s in slots],
-                                       by_target.get((target.type, target.id), ()))
-        for i, slot in enumerate(slots):
+            found = [w for w in shared if target.active_at(check_moment(w))]
+        own = by_target.get((rule.activity, target.type, target.id))
+        taken = match_records([(w.start, w.end, w.late_limit) for w in found], own)[0] if own else {}
+        for i, w in enumerate(found):
+            if not in_period(w, start, end):
+                continue  # a window before the period, read only for matching its records
+            slot = Slot(rule.id, target.type, target.id, w.start, w.end, w.late_limit, w.day, w.whole)
             if i in taken:
                 record, late = taken[i]
                 slot.status, slot.record_id, slot.user_id, slot.done_at = ('late' if late else 'done'), record.id, \
                     record.user_id, record.at
             else:
                 slot.status = status_at(slot, now)
-            if in_period(slot, start, end):
-                out.append(slot)
+            out.append(slot)
     return out
 
 
@@ -163,10 +189,11 @@ def compliance(rules, targets, cal, records, start, end, now, zone):
 
     rules: [Rule]; targets: {rule id: [Target]}; cal: schedule.Calendar; records: [Done] (any order).
     """
+    indexed = records_by_target(records, now)
     out = []
     for rule in rules:
-        out.extend(routine_slots(rule, targets.get(rule.id, ()), cal or Calendar(), records, start, end, now, zone))
-    return sorted(out, key=lambda s: (s.start, s.routine_id, s.target_type, s.target_id))
+        out.extend(routine_slots(rule, targets.get(rule.id, ()), cal or Calendar(), (), start, end, now, zone, indexed))
+    return sorted(out, key=SLOT_ORDER)
 
 
 def counts(slots):

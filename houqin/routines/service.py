@@ -41,10 +41,12 @@ Records count for a routine when they have its activity and are at its target (R
 for a place, Record.item for an asset); they are read by (campus, activity, created_at), an indexed range, so
 the cost follows the period asked, not the history.
 """
+import collections
 import dataclasses
 import datetime
 import time
 
+from flask import g, has_request_context
 from flask_babel import force_locale, gettext as _
 from peewee import IntegrityError
 
@@ -53,7 +55,7 @@ from houqin.db import database, write_transaction
 from houqin.models import AuditLog, Campus, ChecklistTemplate, Holiday, Item, Place, Record, Routine, RoutineNotice, \
     Tag, Term, User
 from houqin.notify.outbox import enqueue, message_locale, people_with_roles
-from houqin.routines.compliance import Done, Rule, Target, compliance, counts, on_time_rate
+from houqin.routines.compliance import Done, Rule, Target, compliance, counts, in_period, on_time_rate
 from houqin.routines.schedule import Calendar
 from houqin.vocab import MANAGER_ROLES, RECORD_ACTIVITY_LABELS, ROLE_LABELS
 
@@ -67,6 +69,7 @@ NOTICE_LOOKBACK = datetime.timedelta(days=2)  # after a longer outage, older mis
 # How far before a period's start records may still satisfy a slot in it, by schedule type.
 RECORD_LOOKBACK = {'windows': 2, 'times': 2, 'daily': 2, 'weekly': 8, 'every_n_weeks': 8, 'monthly': 32}
 RECORD_LOOKAHEAD = datetime.timedelta(days=16)  # a late record may come up to the next window's start
+TARGET_FILTER_LIMIT = 2000  # a place filter with up to this many targets also filters the records read
 
 
 @dataclasses.dataclass
@@ -175,17 +178,25 @@ def campus_calendar(campus):
     return Calendar(terms, tuple(holidays), tuple(makeups))
 
 
+PlaceRow = collections.namedtuple('PlaceRow', 'id name parent_id kind created_at')
+ItemRow = collections.namedtuple('ItemRow', 'id name kind place_id status created_at expires_on purchased_on')
+
+
 class _CampusTargets:
-    """The campus's places and (by kind) assets, read once per call and shared by its routines."""
+    """The campus's places and (by kind) assets, read once (as plain rows) and shared by its routines; each
+    routine's targets are worked out once per instance (a request keeps one: see request_cached)."""
 
     def __init__(self, campus_id):
         self.campus_id = campus_id
-        self.places = {p.id: p for p in Place.select(Place.id, Place.name, Place.parent, Place.kind,
-                                                     Place.created_at).where(Place.campus == campus_id)}
+        self.places = {row[0]: PlaceRow(*row) for row in Place.select(
+            Place.id, Place.name, Place.parent, Place.kind, Place.created_at).where(Place.campus == campus_id).tuples()}
         self._children = None
+        self._by_kind = None
+        self._below = {}
         self._paths = {}
         self._items = {}
         self._tokens = None
+        self._targets = {}
 
     def path(self, place_id):
         if place_id not in self._paths:
@@ -197,6 +208,8 @@ class _CampusTargets:
         return self._paths[place_id]
 
     def below(self, place_id):
+        if place_id in self._below:
+            return self._below[place_id]
         if self._children is None:
             self._children = {}
             for p in self.places.values():
@@ -205,7 +218,18 @@ class _CampusTargets:
         while frontier:
             frontier = [c for f in frontier for c in self._children.get(f, ())]
             found.update(frontier)
+        self._below[place_id] = found
         return found
+
+    def of_kind(self, kind):
+        """The ids of the campus's places of a kind (every place for no kind)."""
+        if not kind:
+            return list(self.places)
+        if self._by_kind is None:
+            self._by_kind = {}
+            for p in self.places.values():
+                self._by_kind.setdefault(p.kind, []).append(p.id)
+        return self._by_kind.get(kind, [])
 
     def items(self, kind=None, ids=None):
         key = (kind, tuple(ids) if ids else None)
@@ -216,24 +240,30 @@ class _CampusTargets:
                 query = query.where(Item.id.in_(list(ids)))
             elif kind:
                 query = query.where(Item.kind == kind)
-            self._items[key] = list(query.order_by(Item.id))
+            self._items[key] = [ItemRow(*row) for row in query.order_by(Item.id).tuples()]
         return self._items[key]
 
     def token(self, target_type, target_id):
         if self._tokens is None:
             self._tokens = {}
-            for t in Tag.select(Tag.token, Tag.place, Tag.item, Tag.id).where(
-                    (Tag.campus == self.campus_id) & (Tag.status == 'active')).order_by(Tag.id):
-                self._tokens[('item', t.item_id) if t.item_id else ('place', t.place_id)] = t.token
+            for token, place_id, item_id in Tag.select(Tag.token, Tag.place, Tag.item).where(
+                    (Tag.campus == self.campus_id) & (Tag.status == 'active')).order_by(Tag.id).tuples():
+                self._tokens[('item', item_id) if item_id else ('place', place_id)] = token
         return self._tokens.get((target_type, target_id), '')
 
     def targets(self, routine):
         """The routine's targets: picked ones, or every one of its kind (under its subtree)."""
-        picked = [int(i) for i in routine.targets or ()]
-        within = self.below(routine.subtree_id) if routine.subtree_id else None
+        picked = tuple(int(i) for i in routine.targets or ())
+        key = (routine.target_type, routine.target_kind or '', picked, routine.subtree_id)
+        if key not in self._targets:
+            self._targets[key] = self._find(routine.target_type, routine.target_kind, picked, routine.subtree_id)
+        return self._targets[key]
+
+    def _find(self, target_type, kind, picked, subtree_id):
+        within = self.below(subtree_id) if subtree_id else None
         out = []
-        if routine.target_type == 'item':
-            rows = self.items(ids=picked) if picked else self.items(kind=routine.target_kind or None)
+        if target_type == 'item':
+            rows = self.items(ids=picked) if picked else self.items(kind=kind or None)
             retired = retirement_times([i.id for i in rows if i.status in RETIRED_STATUSES])
             for i in rows:
                 if within is not None and i.place_id not in within:
@@ -242,15 +272,35 @@ class _CampusTargets:
                                       self.token('item', i.id), i.created_at, retired.get(i.id),
                                       {'expires_on': i.expires_on, 'purchased_on': i.purchased_on}))
         else:
-            ids = picked or [p.id for p in self.places.values()
-                             if not routine.target_kind or p.kind == routine.target_kind]
+            ids = picked or self.of_kind(kind)
+            if within is not None:
+                ids = [i for i in ids if i in within]
             for pid in sorted(ids, key=lambda i: (self.path(i), i)):
                 p = self.places.get(pid)
-                if p is None or (within is not None and pid not in within):
+                if p is None:
                     continue
                 out.append(TargetInfo('place', p.id, p.name, p.kind, self.path(p.id), p.id, self.token('place', p.id),
                                       p.created_at))
         return out
+
+    def engine_targets(self, routine):
+        """The routine's targets as the compliance engine sees them (worked out once)."""
+        key = ('engine', routine.target_type, routine.target_kind or '', tuple(int(i) for i in routine.targets or ()),
+               routine.subtree_id)
+        if key not in self._targets:
+            self._targets[key] = [t.engine_target() for t in self.targets(routine)]
+        return self._targets[key]
+
+
+def request_cached(key, build):
+    """build(), kept for the rest of the request when there is one (a page asks for several periods' slots: the
+    campus's places, labels and calendar are read once); outside a request, built afresh each call."""
+    if not has_request_context():
+        return build()
+    store = g.setdefault('routines_cache', {})
+    if key not in store:
+        store[key] = build()
+    return store[key]
 
 
 def retirement_times(item_ids):
@@ -362,7 +412,7 @@ def campus_routines(campus, start, end, activity=None, routine_ids=None):
     return list(query.order_by(Routine.name, Routine.id))
 
 
-def record_range(routines, cal, start, end, now):
+def record_range(routines, cal, start, end, now, zone=clock.DEFAULT_ZONE):
     """(from, until) of the records that may satisfy the routines' slots in [start, end)."""
     earliest = start - datetime.timedelta(days=2)
     for routine in routines:
@@ -376,19 +426,37 @@ def record_range(routines, cal, start, end, now):
         elif kind == 'by_date':
             earliest = min(earliest, start - datetime.timedelta(days=int(spec.get('days_before', 0)) + 2))
         elif kind == 'campaign':
-            earliest = min(earliest, start - datetime.timedelta(days=400))
+            # The campaign's one window opens at its start: no record before it can count, however long ago.
+            opens = clock.to_utc(datetime.datetime.fromisoformat(spec['start']), zone)
+            earliest = min(earliest, opens)
     return earliest, min(now, end + RECORD_LOOKAHEAD)
 
 
-def read_records(campus_id, activities, since, until):
-    """The records of the activities on the campus in [since, until], as the engine's Done rows."""
+def read_records(campus_id, activities, since, until, at=None):
+    """The records of the activities on the campus in [since, until], as the engine's Done rows; with
+    at={'place': [ids], 'item': [ids]}, only those at these targets (when they are not too many to list)."""
     if not activities:
         return []
-    rows = (Record.select(Record.id, Record.place, Record.item, Record.activity, Record.created_at, Record.user)
-            .where((Record.campus == campus_id) & Record.activity.in_(sorted(activities))
-                   & (Record.created_at >= since) & (Record.created_at <= until)).tuples())
+    query = (Record.select(Record.id, Record.place, Record.item, Record.activity, Record.created_at, Record.user)
+             .where((Record.campus == campus_id) & Record.activity.in_(sorted(activities))
+                    & (Record.created_at >= since) & (Record.created_at <= until)))
+    if at is not None and len(at['place']) + len(at['item']) <= TARGET_FILTER_LIMIT:
+        query = query.where((Record.place.in_(at['place'] or [0]) & Record.item.is_null())
+                            | Record.item.in_(at['item'] or [0]))
     return [Done(rid, 'item' if item_id else 'place', item_id or place_id, activity, at, user_id)
-            for rid, place_id, item_id, activity, at, user_id in rows]
+            for rid, place_id, item_id, activity, at, user_id in query.tuples()]
+
+
+def period_records(campus_id, activity, since, until):
+    """read_records of one activity, served within a request from the widest range it has read so far (the
+    dashboard asks for 30 days, then for today and the last three days: read once)."""
+    if not has_request_context():
+        return read_records(campus_id, {activity}, since, until)
+    store = g.setdefault('routines_records', {})
+    held = store.get((campus_id, activity))
+    if held is None or not (held[0] <= since and until <= held[1]):
+        held = store[(campus_id, activity)] = (since, until, read_records(campus_id, {activity}, since, until))
+    return [r for r in held[2] if since <= r.at <= until]
 
 
 def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None):
@@ -399,18 +467,28 @@ def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, 
     routines = campus_routines(campus.id, start, end, activity, routine_ids)
     if not routines:
         return []
-    cal = campus_calendar(campus.id)
-    known = _CampusTargets(campus.id)
+    cal = request_cached(('calendar', campus.id), lambda: campus_calendar(campus.id))
+    known = request_cached(('targets', campus.id), lambda: _CampusTargets(campus.id))
     wanted = set(place_ids) if place_ids is not None else None
     targets, infos = {}, {}
     for routine in routines:
-        found = [t for t in known.targets(routine) if wanted is None or t.place_id in wanted]
-        targets[routine.id] = [t.engine_target() for t in found]
+        found = known.targets(routine)
+        if wanted is None:
+            targets[routine.id] = known.engine_targets(routine)
+        else:
+            found = [t for t in found if t.place_id in wanted]
+            targets[routine.id] = [t.engine_target() for t in found]
         infos.update({(routine.target_type, t.id): t for t in found})
     records = []
     for activity_key in sorted({r.activity for r in routines}):
-        since, until = record_range([r for r in routines if r.activity == activity_key], cal, start, end, now)
-        records += read_records(campus.id, {activity_key}, since, until)
+        of_activity = [r for r in routines if r.activity == activity_key]
+        since, until = record_range(of_activity, cal, start, end, now, zone)
+        at = None
+        if wanted is not None:  # some places only: read only their targets' records
+            at = {kind: sorted({t.id for r in of_activity if r.target_type == kind for t in targets[r.id]})
+                  for kind in ('place', 'item')}
+        records += (read_records(campus.id, {activity_key}, since, until, at) if at is not None
+                    else period_records(campus.id, activity_key, since, until))
     slots = compliance([rule_of(r) for r in routines], targets, cal, records, start, end, now, zone)
     return describe(slots, {r.id: r for r in routines}, infos, zone)
 
@@ -422,14 +500,14 @@ def describe(slots, routines, infos, zone):
         user_ids.update(int(u) for u in routine.people or ())
     names = {u.id: u.name for u in User.select(User.id, User.username, User.display_name)
              .where(User.id.in_(sorted(user_ids) or [0]))}
+    assigned = {r.id: [names[int(u)] for u in r.people or () if int(u) in names] for r in routines.values()}
     out = []
     for s in slots:
         routine, info = routines[s.routine_id], infos[(s.target_type, s.target_id)]
-        assignees = [names[int(u)] for u in routine.people or () if int(u) in names]
         out.append(SlotView(routine, routine.activity, s.target_type, s.target_id, info.name, info.path,
                             info.place_id, info.token, s.start, s.end, s.late_limit, s.day, s.whole, s.status,
-                            s.record_id, s.user_id, names.get(s.user_id, ''), s.done_at, assignees, routine.role,
-                            zone))
+                            s.record_id, s.user_id, names.get(s.user_id, ''), s.done_at, list(assigned[routine.id]),
+                            routine.role, zone))
     return out
 
 
@@ -464,11 +542,12 @@ def slots_for_person(campus, user, role, now=None):
     upcoming = [s for s in slots if s.status == 'upcoming']
     due = [s for s in slots if s.status == 'due']
     following = []
-    if not upcoming and not due:
+    if not upcoming and not due:  # the week ahead in one pass, then its first day with something to do
+        week = [s for s in campus_slots(campus, end, clock.day_bounds(today + datetime.timedelta(days=7), zone)[1],
+                                        now=now, routine_ids=ids) if s.status in ('upcoming', 'due')]
         for ahead in range(1, 8):
             day_start, day_end = clock.day_bounds(today + datetime.timedelta(days=ahead), zone)
-            following = [s for s in campus_slots(campus, day_start, day_end, now=now, routine_ids=ids)
-                         if s.status in ('upcoming', 'due')]
+            following = [s for s in week if in_period(s, day_start, day_end)]
             if following:
                 break
     return PersonTasks(slots, sorted(due, key=lambda s: (s.end, s.start)), upcoming,
