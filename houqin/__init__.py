@@ -14,6 +14,8 @@ from houqin.admin import views as admin_views
 from houqin.assets import views as stocktake_views
 from houqin.canteen import views as canteen_views
 from houqin.canteen.links import label_links as canteen_label_links
+from houqin.canteen.routines import OWN_ACTIVITIES as CANTEEN_ACTIVITIES
+from houqin.canteen.staff import scheduled_certificate_check
 from houqin.checklists import views as checklist_views
 from houqin.cli import houqin_cli
 from houqin.demo import demo_command
@@ -78,6 +80,8 @@ def create_app(test_config=None):
     notify_delivery.schedule(scheduled_check)
     if canteen_label_links not in scan_actions.LABEL_LINKS:
         scan_actions.LABEL_LINKS.append(canteen_label_links)
+    scan_actions.LINKED_ACTIVITIES.update(CANTEEN_ACTIVITIES)
+    notify_delivery.schedule(scheduled_certificate_check)
     notify_delivery.init_app(app)
     return app
 

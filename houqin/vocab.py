@@ -63,6 +63,8 @@ ACTIVITY_LABELS = {
     'spot_check': _l('Spot check'), 'weekly_check': _l('Weekly minor check'),
     'big_check': _l('Fortnightly major check'), 'campaign': _l('Special safety check'),
     'boiler': _l('Boiler check'), 'tuck_shop': _l('Tuck shop check'),
+    'accompany': _l('Eating with pupils'), 'self_inspection': _l('Canteen self-inspection'),
+    'morning_check': _l('Morning health check'),  # its built-in checklist gives the temperature bounds
 }
 RECORD_ACTIVITY_LABELS = dict(ACTIVITY_LABELS, report=_l('Problem report'), patrol=_l('Patrol'))
 # The canteen's own records (houqin/canteen/).

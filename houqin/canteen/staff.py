@@ -1,12 +1,14 @@
 """Canteen staff and their health certificates (健康证): who works, whose certificate expires, told once."""
 import dataclasses
 import datetime
+import time
 
 from flask_babel import force_locale, gettext as _
 
+from houqin import clock
 from houqin.audit import log_change
 from houqin.db import write_transaction
-from houqin.models import CanteenStaff, HealthCertificate
+from houqin.models import Campus, CanteenStaff, HealthCertificate
 from houqin.notify.outbox import enqueue, message_locale
 from houqin.photos import PhotoError, prepare_photo, save_photo
 from houqin.web import bounded_date
@@ -95,6 +97,30 @@ def notify_certificates(campus, today):
             enqueue(campus, 'certificate', subject, body, roles=NOTIFY_ROLES, link='/canteen/staff')
             told += 1
     return told
+
+
+def notify_all_certificates(now=None):
+    """notify_certificates on every campus with canteen staff, each on its own local date; returns how many were
+    told. `flask houqin check-routines` and the delivery worker's scheduled check run it."""
+    now = now or clock.utcnow()
+    campus_ids = sorted({s.campus_id for s in CanteenStaff.select(CanteenStaff.campus).where(CanteenStaff.active)})
+    told = 0
+    for campus in Campus.select().where(Campus.id.in_(campus_ids or [0])).order_by(Campus.id):
+        told += notify_certificates(campus.id, clock.today(clock.zone_name(campus), now))
+    return told
+
+
+_SCHEDULE = {'next': 0.0}
+SCHEDULED_EVERY_SECONDS = 600   # certificates change by the day: the worker looks every ten minutes
+
+
+def scheduled_certificate_check(now=None):
+    """notify_all_certificates at most every ten minutes per process (the delivery worker's pass)."""
+    moment = time.monotonic()
+    if moment < _SCHEDULE['next']:
+        return 0
+    _SCHEDULE['next'] = moment + SCHEDULED_EVERY_SECONDS
+    return notify_all_certificates(now)
 
 
 def check_staff_fields(form):

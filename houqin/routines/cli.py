@@ -7,6 +7,7 @@ import click
 from flask.cli import with_appcontext
 
 from houqin import clock, db
+from houqin.canteen.staff import notify_all_certificates
 from houqin.models import Campus
 from houqin.routines.service import check_missed, day_slots
 
@@ -63,7 +64,11 @@ def compliance_command(day, activity, code, as_json):
 @click.command('check-routines')
 @with_appcontext
 def check_routines_command():
-    """Notify routines' missed slots (each once) to their people and the managers; for cron."""
+    """Notify routines' missed slots (each once) to their people and the managers, and canteen health certificates
+    expiring or expired (each once per state); for cron."""
     with db.database.connection_context():
         told = sum(check_missed(campus) for campus in campuses(None))
+        certificates = notify_all_certificates()
     click.echo(f'Notified {told} missed routine slots.')
+    if certificates:
+        click.echo(f'Notified {certificates} health certificates expiring or expired.')

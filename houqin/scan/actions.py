@@ -34,6 +34,9 @@ PREFERRED = {'janitor': 'cleaning', 'canteen': 'canteen', 'teacher': 'report', '
 # Other areas' links on a label's page (the canteen's 留样 at the sample fridge …): functions
 # (campus, target, role, tag) -> [(text, url, main)], registered by create_app, so scan imports no area for them.
 LABEL_LINKS = []
+# Activities an area records through its own pages (the canteen's 留样, 晨检, 验收): never offered as a checklist or a
+# one-tap record here, so a routine for them (a meal's samples) is filled only by the area's own record.
+LINKED_ACTIVITIES = set()
 
 
 def label_links(campus, target, role, tag):
@@ -62,13 +65,13 @@ def offer_for(campus, target, role, user=None):
     if role is None:
         return offer
     for activity, permission in CHECKLIST_ACTIONS:
-        if can(permission, role):
+        if can(permission, role) and activity not in LINKED_ACTIVITIES:
             template = active_template(campus, target.kind, activity)
             # Cleaning needs no checklist: one tap records it for any place a janitor is sent to.
             if template is not None or (activity == 'cleaning' and isinstance(target, Place)):
                 offer.checklists.append((activity, template))
-    offered = {a for a, _t in offer.checklists}
-    covering = routines_at(campus, target)
+    offered = {a for a, _t in offer.checklists} | LINKED_ACTIVITIES
+    covering = [r for r in routines_at(campus, target) if r.activity not in LINKED_ACTIVITIES]
     mine = [r for r in covering if names_viewer(r, role, user)]
     manages = can('routines.manage', role)
     # Routines that name the viewer (or, for managers, any covering routine): their activity, with their checklist.
