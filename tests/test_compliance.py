@@ -8,7 +8,8 @@ import pytest
 from flask_babel import force_locale
 
 from houqin.clock import day_bounds, days_bounds
-from houqin.routines.compliance import (Done, Rule, Target, compliance, counts, match_records, on_time_rate)
+from houqin.routines.compliance import (Done, Rule, Target, compliance, compliance_counts, counts, match_records,
+                                        on_time_rate)
 from houqin.routines.schedule import Calendar, ScheduleError, validate, windows
 
 SHANGHAI, BERLIN, NEW_YORK = 'Asia/Shanghai', 'Europe/Berlin', 'America/New_York'
@@ -290,3 +291,48 @@ def test_validation_normalises_good_specs():
     assert validate({'type': 'campaign', 'start': '2026-04-20 00:00', 'deadline': '2026-04-30 18:00'}) == {
         'type': 'campaign', 'start': '2026-04-20T00:00', 'deadline': '2026-04-30T18:00'}
     assert validate({'type': 'windows', 'windows': [['22:00', '06:00']]})['windows'] == [['22:00', '06:00']]
+
+
+def test_counts_without_slots_agree_with_the_slots_counted():
+    """compliance_counts (the dashboard's trend) counts exactly what compliance() returns, for every kind of
+    schedule, targets that come and go, records on time, late, extra and at other targets."""
+    made = utc(2026, 3, 1)
+    rules = [Rule(1, 'cleaning', 'place', validate(TOILETS), 'school_days', made),
+             Rule(2, 'inspection', 'place', validate({'type': 'daily'}), 'every_day', utc(2026, 3, 10, 5)),
+             Rule(3, 'inspection', 'place', validate({'type': 'weekly', 'weekdays': [0, 3]}), 'school_days', made,
+                  utc(2026, 3, 19)),
+             Rule(4, 'inspection', 'item', validate({'type': 'monthly'}), 'every_day', made),
+             Rule(5, 'inspection', 'item', validate({'type': 'by_date', 'field': 'expires_on', 'days_before': 5}),
+                  'every_day', made),
+             Rule(6, 'campaign', 'place', validate({'type': 'campaign', 'start': '2026-03-11T08:00',
+                                                   'deadline': '2026-03-13T18:00'}), 'every_day', made)]
+    places = [Target('place', n, made) for n in range(1, 9)] + [
+        Target('place', 9, utc(2026, 3, 12, 3)), Target('place', 10, made, utc(2026, 3, 16, 2))]
+    items = [Target('item', 20 + n, made, None, {'expires_on': dt.date(2026, 3, 10 + 3 * n)}) for n in range(4)] + [
+        Target('item', 30, made, utc(2026, 3, 17), {'expires_on': dt.date(2026, 3, 18)})]
+    targets = {1: places, 2: places, 3: places[:5], 4: items, 5: items, 6: places[2:]}
+    records, rid = [], 0
+    for day in range(9, 21):
+        for target in (1, 2, 9, 10):
+            for hour in (0, 4, 9, 12):  # in windows, late and extra, in UTC
+                rid += 1
+                records.append(rec(rid, utc(2026, 3, day, hour + target % 3), target))
+        rid += 1
+        records.append(rec(rid, utc(2026, 3, day, 6), 2 + day % 5, 'inspection'))
+        rid += 1
+        records.append(rec(rid, utc(2026, 3, day, 7), 20 + day % 4, 'inspection', kind='item'))
+        rid += 1
+        records.append(rec(rid, utc(2026, 3, day, 7), 3 + day % 6, 'campaign'))
+    cal = Calendar(((dt.date(2026, 3, 1), dt.date(2026, 7, 10)),), ((dt.date(2026, 3, 16), dt.date(2026, 3, 17)),),
+                   ((dt.date(2026, 3, 15), 0),))
+    start, end = days_bounds(dt.date(2026, 3, 10), dt.date(2026, 3, 20), SHANGHAI)
+    for now in (utc(2026, 3, 12, 4, 30), utc(2026, 3, 18, 23), utc(2026, 4, 2)):
+        slots = compliance(rules, targets, cal, records, start, end, now, SHANGHAI)
+
+        def bucket(slot):
+            return (slot.day, slot.whole)
+        expected = {}
+        for slot in slots:
+            expected.setdefault(bucket(slot), dict.fromkeys(counts([]), 0))[slot.status] += 1
+        assert len(slots) > 300 and len({s.status for s in slots}) >= 3
+        assert compliance_counts(rules, targets, cal, records, start, end, now, SHANGHAI, bucket) == expected

@@ -1,17 +1,16 @@
 """What the 概览 dashboard shows, from the database and the routines service: a day's cleaning and inspections,
 campaigns, last night's patrol, open repairs by age, hazards and the rectification rate (整改率), extinguishers,
 a building › floor compliance map and 7- and 30-day trends. No Flask here; times are naive UTC."""
-import collections
 import dataclasses
 import datetime
 
 from houqin.canteen.summary import dashboard_line as canteen_dashboard_line
 from houqin.clock import day_bounds, days_bounds, to_local, week_bounds, zone_name
-from houqin.models import Item, Place, Routine, Term, WorkOrder
+from houqin.models import Item, Routine, Term, WorkOrder
 from houqin.patrol.reports import night_report
 from houqin.repairs.stats import current_term
 from houqin.repairs.workflow import OPEN_STATUSES, WAITING_STATUSES
-from houqin.routines.service import campaign_progress, campus_slots, counts, day_slots
+from houqin.routines.service import campaign_progress, campus_counts, campus_places, campus_slots, counts, day_slots
 
 RECTIFIED_STATUSES = ('done', 'verified', 'closed')  # a hazard counts as rectified once repaired
 AGE_BUCKETS = ((1, 'day1'), (3, 'day3'), (7, 'day7'), (None, 'older'))  # open orders by days since reported
@@ -137,11 +136,11 @@ class Tally:
     on_time: int = 0
     missed: int = 0
 
-    def add(self, status):
-        """Count one closed slot."""
-        self.closed += 1
-        self.on_time += status == 'done'
-        self.missed += status == 'missed'
+    def add(self, status, n=1):
+        """Count n closed slots of a status."""
+        self.closed += n
+        self.on_time += n if status == 'done' else 0
+        self.missed += n if status == 'missed' else 0
 
     @property
     def percent(self):
@@ -160,13 +159,9 @@ class MapCell(Tally):
     open: int = 0
 
 
-MapPlace = collections.namedtuple('MapPlace', 'id name parent_id kind position')
-
-
 def compliance_map(campus, slots):
     """[(building place, [MapCell per floor])]: each slot counted at the floor (or building) it is in."""
-    places = {row[0]: MapPlace(*row) for row in Place.select(Place.id, Place.name, Place.parent, Place.kind,
-                                                             Place.position).where(Place.campus == campus).tuples()}
+    places = campus_places(campus.id)
 
     def chain(place_id):
         out, node = [], place_id
@@ -204,12 +199,13 @@ def trends(campus, today, now, days=30):
     first = today - datetime.timedelta(days=days - 1)
     start, end = days_bounds(first, today, zone)
     out = {first + datetime.timedelta(days=n): TrendDay(day=first + datetime.timedelta(days=n)) for n in range(days)}
-    for s in campus_slots(campus, start, end, now=now):
-        if s.status not in CLOSED:
-            continue
-        closed_on = to_local(s.end - datetime.timedelta(seconds=1), zone).date()
-        if closed_on in out:
-            out[closed_on].add(s.status)
+
+    def closed_on(slot):
+        return to_local(slot.end - datetime.timedelta(seconds=1), zone).date()
+    for day, found in campus_counts(campus, start, end, closed_on, now=now).items():
+        if day in out:
+            for status in CLOSED:
+                out[day].add(status, found[status])
     return [out[d] for d in sorted(out)]
 
 

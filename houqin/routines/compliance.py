@@ -144,10 +144,11 @@ def records_by_target(records, now):
     return out
 
 
-def routine_slots(rule, targets, cal, records, start, end, now, zone, indexed=None):
+def routine_slots(rule, targets, cal, records, start, end, now, zone, indexed=None, statuses=None):
     """The slots of one routine in the period [start, end), each with its status at `now`.
 
-    indexed: records_by_target(records, now), when the caller has it already (then `records` is not read)."""
+    indexed: records_by_target(records, now), when the caller has it already (then `records` is not read);
+    statuses: only the slots with one of these statuses (the others are still matched, not returned)."""
     first = to_local(start, zone).date() - datetime.timedelta(days=1)
     last = to_local(end - datetime.timedelta(microseconds=1), zone).date()
     by_target = indexed if indexed is not None else records_by_target(records, now)
@@ -173,27 +174,80 @@ def routine_slots(rule, targets, cal, records, start, end, now, zone, indexed=No
         for i, w in enumerate(found):
             if not in_period(w, start, end):
                 continue  # a window before the period, read only for matching its records
-            slot = Slot(rule.id, target.type, target.id, w.start, w.end, w.late_limit, w.day, w.whole)
             if i in taken:
                 record, late = taken[i]
-                slot.status, slot.record_id, slot.user_id, slot.done_at = ('late' if late else 'done'), record.id, \
-                    record.user_id, record.at
+                status = 'late' if late else 'done'
             else:
-                slot.status = status_at(slot, now)
+                record, status = None, status_at(w, now)
+            if statuses is not None and status not in statuses:
+                continue
+            slot = Slot(rule.id, target.type, target.id, w.start, w.end, w.late_limit, w.day, w.whole, status)
+            if record is not None:
+                slot.record_id, slot.user_id, slot.done_at = record.id, record.user_id, record.at
             out.append(slot)
     return out
 
 
-def compliance(rules, targets, cal, records, start, end, now, zone):
+def compliance(rules, targets, cal, records, start, end, now, zone, statuses=None):
     """Every slot of the routines in [start, end) at `now`, ordered by start, routine and target.
 
-    rules: [Rule]; targets: {rule id: [Target]}; cal: schedule.Calendar; records: [Done] (any order).
+    rules: [Rule]; targets: {rule id: [Target]}; cal: schedule.Calendar; records: [Done] (any order);
+    statuses: only the slots with one of these statuses (e.g. ('missed',) for the notices).
     """
     indexed = records_by_target(records, now)
     out = []
     for rule in rules:
-        out.extend(routine_slots(rule, targets.get(rule.id, ()), cal or Calendar(), (), start, end, now, zone, indexed))
+        out.extend(routine_slots(rule, targets.get(rule.id, ()), cal or Calendar(), (), start, end, now, zone, indexed,
+                                 statuses))
     return sorted(out, key=SLOT_ORDER)
+
+
+def compliance_counts(rules, targets, cal, records, start, end, now, zone, bucket):
+    """{bucket(slot): {status: how many}} of every slot compliance() would return, without making the slots.
+
+    bucket(slot) -> a key (e.g. the local day the slot closes); it is called with windows and slots alike, so it
+    may read only .start, .end, .day and .whole. A routine's targets that existed throughout the period share one
+    count per window, corrected only where a target's records satisfied a window: the cost follows the windows
+    and the records, not windows × targets."""
+    indexed = records_by_target(records, now)
+    cal = cal or Calendar()
+    out = {}
+
+    def add(key, status, n=1):
+        found = out.get(key)
+        if found is None:
+            found = out[key] = dict.fromkeys(STATUSES, 0)
+        found[status] += n
+    for rule in rules:
+        own = [t for t in targets.get(rule.id, ()) if t.type == rule.target_type]
+        rest = own
+        if rule.schedule['type'] != 'by_date':
+            first = to_local(start, zone).date() - datetime.timedelta(days=1)
+            last = to_local(end - datetime.timedelta(microseconds=1), zone).date()
+            shared = routine_windows(rule, first, last, zone, cal)
+            if not shared:
+                continue
+            earliest, latest = min(map(check_moment, shared)), max(map(check_moment, shared))
+            throughout = [t for t in own if t.active_at(earliest) and t.active_at(latest)]
+            rest = [t for t in own if not (t.active_at(earliest) and t.active_at(latest))]
+            keys = [bucket(w) if in_period(w, start, end) else None for w in shared]
+            unsatisfied = [status_at(w, now) for w in shared]
+            if throughout:
+                for i, key in enumerate(keys):
+                    if key is not None:
+                        add(key, unsatisfied[i], len(throughout))
+            spans = [(w.start, w.end, w.late_limit) for w in shared]
+            for target in throughout:
+                done = indexed.get((rule.activity, target.type, target.id))
+                if not done:
+                    continue
+                for i, (_record, late) in match_records(spans, done)[0].items():
+                    if keys[i] is not None:
+                        add(keys[i], unsatisfied[i], -1)
+                        add(keys[i], 'late' if late else 'done')
+        for slot in routine_slots(rule, rest, cal, (), start, end, now, zone, indexed):
+            add(bucket(slot), slot.status)
+    return out
 
 
 def counts(slots):

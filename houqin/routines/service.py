@@ -3,11 +3,15 @@ with the names, labels and people a page shows. No Flask here; times in and out 
 
 API (the routines pages, the dashboard, the CLI and the notifications use only these):
 
-campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None) -> [SlotView]
+campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None, statuses=None)
+    -> [SlotView]
     Every slot of the campus's routines in [start, end) (naive UTC) with its status at `now` (default: the
     present), ordered by start, routine, target. A slot belongs to the period when its window starts in it, or
     when it is a whole period (day, week, month, term, by-date, campaign) overlapping it. Filters: one activity,
-    some routine ids, targets at some place ids (an item counts at its place; pass a subtree's ids).
+    some routine ids, targets at some place ids (an item counts at its place; pass a subtree's ids), some statuses.
+campus_counts(campus, start, end, bucket, now=None) -> {key: {status: n}}
+    The slots campus_slots would return, counted by bucket(slot) (it may read .start, .end, .day, .whole)
+    without making them: what a trend over weeks of a whole campus needs.
 day_slots(campus, day, now=None, activity=None) -> [SlotView]
     campus_slots for one campus-local date (what `flask houqin compliance --date` prints).
 slots_for_person(campus, user, role, now=None) -> PersonTasks
@@ -23,6 +27,7 @@ check_missed(campus, now=None) -> int
     `flask houqin check-routines`, by the delivery worker (scheduled_check: check_all_campuses at most once a
     minute) and lazily by the dashboard.
 campus_calendar(campus) -> schedule.Calendar;  routine_targets(routine) -> [TargetInfo]
+campus_places(campus_id) -> {id: PlaceRow}: the campus's places as the slots were worked out from (the map).
 routines_at(campus, target) -> [Routine]
     The campus's active routines that cover one place or asset (what its label page offers for them).
 activity_names(campus) -> ActivityNames
@@ -55,11 +60,12 @@ from houqin.db import database, write_transaction
 from houqin.models import AuditLog, Campus, ChecklistTemplate, Holiday, Item, Place, Record, Routine, RoutineNotice, \
     Tag, Term, User
 from houqin.notify.outbox import enqueue, message_locale, people_with_roles
-from houqin.routines.compliance import Done, Rule, Target, compliance, counts, in_period, on_time_rate
+from houqin.routines.compliance import Done, Rule, Target, compliance, compliance_counts, counts, in_period, \
+    on_time_rate
 from houqin.routines.schedule import Calendar
 from houqin.vocab import MANAGER_ROLES, RECORD_ACTIVITY_LABELS, ROLE_LABELS
 
-__all__ = ['campus_slots', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed', 'routines_at',
+__all__ = ['campus_slots', 'campus_counts', 'campus_places', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed', 'routines_at',
            'activity_names', 'ActivityNames',
            'check_all_campuses', 'scheduled_check', 'campus_calendar', 'routine_targets', 'counts', 'on_time_rate', 'SlotView',
            'PersonTasks', 'Progress', 'TargetInfo']
@@ -178,7 +184,7 @@ def campus_calendar(campus):
     return Calendar(terms, tuple(holidays), tuple(makeups))
 
 
-PlaceRow = collections.namedtuple('PlaceRow', 'id name parent_id kind created_at')
+PlaceRow = collections.namedtuple('PlaceRow', 'id name parent_id kind created_at position')
 ItemRow = collections.namedtuple('ItemRow', 'id name kind place_id status created_at expires_on purchased_on')
 
 
@@ -189,7 +195,8 @@ class _CampusTargets:
     def __init__(self, campus_id):
         self.campus_id = campus_id
         self.places = {row[0]: PlaceRow(*row) for row in Place.select(
-            Place.id, Place.name, Place.parent, Place.kind, Place.created_at).where(Place.campus == campus_id).tuples()}
+            Place.id, Place.name, Place.parent, Place.kind, Place.created_at, Place.position)
+            .where(Place.campus == campus_id).tuples()}
         self._children = None
         self._by_kind = None
         self._below = {}
@@ -290,6 +297,11 @@ class _CampusTargets:
         if key not in self._targets:
             self._targets[key] = [t.engine_target() for t in self.targets(routine)]
         return self._targets[key]
+
+
+def campus_places(campus_id):
+    """{place id: PlaceRow(id, name, parent_id, kind, created_at, position)} of the campus (read once a request)."""
+    return request_cached(('targets', campus_id), lambda: _CampusTargets(campus_id)).places
 
 
 def request_cached(key, build):
@@ -459,14 +471,40 @@ def period_records(campus_id, activity, since, until):
     return [r for r in held[2] if since <= r.at <= until]
 
 
-def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None):
-    """Every slot of the campus's routines in [start, end) with its status at `now` (see the module's API)."""
+def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None, statuses=None):
+    """Every slot of the campus's routines in [start, end) with its status at `now` (see the module's API);
+    statuses: only slots with one of these statuses."""
     now = now or clock.utcnow()
     campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
     zone = clock.zone_name(campus)
+    found = engine_inputs(campus, start, end, now, activity, routine_ids, place_ids)
+    if found is None:
+        return []
+    routines, targets, infos, cal, records = found
+    slots = compliance([rule_of(r) for r in routines], targets, cal, records, start, end, now, zone, statuses)
+    return describe(slots, {r.id: r for r in routines}, infos, zone)
+
+
+def campus_counts(campus, start, end, bucket, now=None):
+    """{bucket(slot): {status: how many}} of campus_slots(campus, start, end, now), without describing each slot
+    (the dashboard's 30-day trend: a month of a whole campus's slots would cost seconds as SlotViews)."""
+    now = now or clock.utcnow()
+    campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
+    found = engine_inputs(campus, start, end, now)
+    if found is None:
+        return {}
+    routines, targets, _infos, cal, records = found
+    return compliance_counts([rule_of(r) for r in routines], targets, cal, records, start, end, now,
+                             clock.zone_name(campus), bucket)
+
+
+def engine_inputs(campus, start, end, now, activity=None, routine_ids=None, place_ids=None):
+    """(routines, {routine id: [Target]}, {(type, id): TargetInfo}, calendar, [Done]) for a period, or None when
+    the campus has no routine with slots in it."""
+    zone = clock.zone_name(campus)
     routines = campus_routines(campus.id, start, end, activity, routine_ids)
     if not routines:
-        return []
+        return None
     cal = request_cached(('calendar', campus.id), lambda: campus_calendar(campus.id))
     known = request_cached(('targets', campus.id), lambda: _CampusTargets(campus.id))
     wanted = set(place_ids) if place_ids is not None else None
@@ -489,8 +527,7 @@ def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, 
                   for kind in ('place', 'item')}
         records += (read_records(campus.id, {activity_key}, since, until, at) if at is not None
                     else period_records(campus.id, activity_key, since, until))
-    slots = compliance([rule_of(r) for r in routines], targets, cal, records, start, end, now, zone)
-    return describe(slots, {r.id: r for r in routines}, infos, zone)
+    return routines, targets, infos, cal, records
 
 
 def describe(slots, routines, infos, zone):
@@ -581,14 +618,23 @@ def check_missed(campus, now=None):
     campus = campus if isinstance(campus, Campus) else Campus.get_by_id(campus)
     database_in_use = database.obj
     since = now - NOTICE_LOOKBACK
-    slots = [s for s in campus_slots(campus, since - datetime.timedelta(days=1), now, now=now)
-             if s.status == 'missed' and s.end >= since]
+    start = since - datetime.timedelta(days=1)
+    found = engine_inputs(campus, start, now, now)
+    if found is None:
+        return 0
+    routines, targets, infos, cal, records = found
+    zone = clock.zone_name(campus)
+    slots = [s for s in compliance([rule_of(r) for r in routines], targets, cal, records, start, now, now, zone,
+                                   ('missed',)) if s.end >= since]
     if not slots:
         return 0
-    told = {(n.routine_id, n.target_type, n.target_id, n.window_start) for n in RoutineNotice.select().where(
-        RoutineNotice.routine.in_(sorted({s.routine.id for s in slots}))
-        & (RoutineNotice.window_start >= min(s.start for s in slots)))}
-    fresh = [s for s in slots if (s.routine.id, s.target_type, s.target_id, s.start) not in told]
+    told = set(RoutineNotice.select(RoutineNotice.routine, RoutineNotice.target_type, RoutineNotice.target_id,
+                                    RoutineNotice.window_start).where(
+        RoutineNotice.routine.in_(sorted({s.routine_id for s in slots}))
+        & (RoutineNotice.window_start >= min(s.start for s in slots))).tuples())
+    # Only the slots not told yet are described (names, labels, people): usually none.
+    fresh = describe([s for s in slots if (s.routine_id, s.target_type, s.target_id, s.start) not in told],
+                     {r.id: r for r in routines}, infos, zone)
     by_routine = {}
     for slot in fresh:
         by_routine.setdefault(slot.routine.id, []).append(slot)
