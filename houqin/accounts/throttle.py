@@ -31,10 +31,14 @@ def claim_try(username, address, now=None):
     free, cap = cfg['LOGIN_FREE_FAILURES'], cfg['LOGIN_MAX_DELAY_MINUTES'] * 60
     forget = datetime.timedelta(minutes=cfg['LOGIN_WINDOW_MINUTES'])
     now = now or utcnow()
-    LoginThrottle.insert(username=username, address=address, failures=0, next_try_at=now,
-                         last_try_at=now).on_conflict_ignore().execute()
     for _round in range(CLAIM_ROUNDS):
-        row = LoginThrottle.get((LoginThrottle.username == username) & (LoginThrottle.address == address))
+        # Inside the loop: a success from another phone behind this address may delete the pair's row between
+        # the insert and the read (a 500 under load on PostgreSQL); the pair then starts again from nothing.
+        LoginThrottle.insert(username=username, address=address, failures=0, next_try_at=now,
+                             last_try_at=now).on_conflict_ignore().execute()
+        row = LoginThrottle.get_or_none((LoginThrottle.username == username) & (LoginThrottle.address == address))
+        if row is None:
+            continue
         if row.next_try_at > now:
             return max(1, int((row.next_try_at - now).total_seconds() + 0.999))
         counted = 0 if row.next_try_at < now - forget else row.failures  # quiet long after its wait: forgotten
