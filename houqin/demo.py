@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from peewee import chunked
 
 from houqin import db
+from houqin.canteen.demo import build_canteen
 from houqin.clock import to_local, to_utc, utcnow
 from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
                            WorkOrder, WorkOrderCounter, WorkOrderEvent)
@@ -72,7 +73,7 @@ ROOM_ITEMS = {
     '食堂/操作间': (('fire_extinguisher', DRY_POWDER, 'MHQ', 4), ('other', '消毒柜', 'QT', 2), ('other', '灭火毯', None, 2)),
     '食堂/餐厅': (('fire_extinguisher', DRY_POWDER, 'MHQ', 2), ('hydrant', '室内消火栓', 'XHS', 1),
                 ('camera', '监控摄像头', 'SXT', 1)),
-    '食堂/留样间': (('other', '留样冰箱', 'QT', 1),),
+    '食堂/留样间': (('sample_fridge', '留样冰箱', 'QT', 1),),
     '食堂/食品仓库': (('fire_extinguisher', DRY_POWDER, 'MHQ', 2),),
     '校门': (('camera', '监控摄像头', 'SXT', 3),),
     '校门/门卫室': (('fire_extinguisher', DRY_POWDER, 'MHQ', 2), ('computer', '监控主机', 'DN', 1)),
@@ -385,6 +386,7 @@ def load_demo(password='demo1234'):
         build_patrol(campus, places, users, now, set_up)  # the night route and six nights of patrol
         _routines, routine_records = build_routines(campus, places, users, now, set_up)  # and three weeks of them
         record_count += routine_records
+        record_count += build_canteen(campus, places, users, now, set_up)  # six workers, three weeks of meals
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',

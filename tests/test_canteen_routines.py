@@ -13,10 +13,12 @@ from PIL import Image
 
 from houqin import clock
 from houqin.canteen.routines import add_canteen_routines, meal_of
+from houqin.canteen.samples import sample_problems
+from houqin.canteen.staff import certificate_alerts, workers
 from houqin.db import database
-from houqin.models import (CanteenStaff, ChecklistItem, FoodSample, HealthCertificate, Item, NotificationChannel,
-                           Outbox, Place, Record, Tag, WorkOrder)
-from houqin.routines.service import day_slots
+from houqin.models import (Campus, CanteenStaff, ChecklistItem, Delivery, DeliveryLine, FoodSample, HealthCertificate,
+                           Item, MorningCheck, NotificationChannel, Outbox, Place, Record, Tag, WorkOrder)
+from houqin.routines.service import campus_slots, day_slots
 
 SID = '22222222-2222-4222-8222-{:012d}'
 
@@ -181,3 +183,26 @@ def test_the_canteen_worker_reaches_the_canteen_page_in_one_tap(kitchen, school,
     page = canteen.get('/canteen/').get_data(as_text=True)
     assert '/canteen/t/HA00000002/check' in page and '午餐' in page
     assert '今日食堂' not in as_role('janitor').get('/', follow_redirects=True).get_data(as_text=True)
+
+
+def test_the_demo_school_has_a_canteen_with_three_weeks_of_records(runner):
+    assert runner.invoke(args=['houqin', 'demo']).exit_code == 0
+    with database.connection_context():
+        campus = Campus.get(Campus.is_demo == True)  # noqa: E712
+        today, now = campus.today(), clock.utcnow()
+        found = workers(campus.id, today)
+        assert len(found) == 6 and sorted(w.state for w in found).count('valid') == 4
+        assert [w.state for w in certificate_alerts(campus.id, today)] == ['expired', 'expiring']
+        fridge = Item.get((Item.campus == campus) & (Item.kind == 'sample_fridge'))
+        assert Tag.select().where((Tag.item == fridge) & (Tag.status == 'active')).count() == 1
+        days = {s.day for s in FoodSample.select(FoodSample.day).where(FoodSample.campus == campus)}
+        assert len(days) >= 14 and min(days) <= today - datetime.timedelta(days=19)
+        assert {status for _s, status in sample_problems(campus.id, now)} == {'overdue'}
+        assert Delivery.select().where((Delivery.campus == campus) & (Delivery.refused > 0)).count() == 1
+        refused = DeliveryLine.get(DeliveryLine.accepted == False)  # noqa: E712
+        assert refused.reason
+        start, _end = clock.day_bounds(today - datetime.timedelta(days=20), campus.timezone)
+        slots = campus_slots(campus, start, now, now=now, activity='sample')
+        assert [s.status for s in slots if s.end <= now].count('missed') == 1
+        assert MorningCheck.select().where(MorningCheck.temperature >= 37.3).count() == 1
+        assert Record.select().where(Record.activity == 'accompany').count() >= 10

@@ -129,7 +129,7 @@ def test_demo_history_is_plausible(runner):
 # sees 今日任务; the logistics office without routines goes on to its overview; everyone else sees their own
 # start page greeting them by name.
 START_PAGE = {'admin': '/admin/', 'manager': '今日任务', 'viewer': '/admin/', 'guard': '保安 李师傅，您好',
-              'janitor': '今日任务', 'teacher': '班主任 王丽萍，您好', 'repair': '今日任务',
+              'janitor': '今日任务', 'teacher': '今日任务', 'repair': '今日任务',  # the teacher: 陪餐 at lunch
               'canteen': '今日任务', 'inspector': '今日任务'}
 
 
