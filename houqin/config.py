@@ -25,6 +25,7 @@ SETTINGS = {
     'DEFAULT_LOCALE': ('zh_CN', str, 'the language for visitors without a preference: zh_CN or en'),
     'DEFAULT_TIMEZONE': ('Asia/Shanghai', str, 'time zone of a new campus'),
     'LOGIN_FREE_FAILURES': (5, int, 'failed log-ins one client address may make for one username before each further try waits (1 s, 2 s, 4 s …)'),
+    'LOGIN_FIRST_DELAY_SECONDS': (1, int, 'the first wait after the free failures; each further failure doubles it'),
     'LOGIN_MAX_DELAY_MINUTES': (15, int, 'the longest wait between two log-in tries of one username from one address'),
     'LOGIN_WINDOW_MINUTES': (15, int, 'failed log-ins are forgotten this long after their wait has ended'),
     'ANONYMOUS_REPORTS_PER_HOUR': (5, int, 'problem reports one client address may send without logging in, per hour'),

@@ -18,17 +18,18 @@ from houqin.models import LoginThrottle
 CLAIM_ROUNDS = 20  # compare-and-set rounds before a try that keeps losing to simultaneous ones gives up
 
 
-def wait_after(failures, free, cap_seconds):
-    """Seconds the pair waits after this many counted tries: none within the free ones, then 1, 2, 4 … s."""
+def wait_after(failures, free, cap_seconds, first_seconds=1):
+    """Seconds the pair waits after this many counted tries: none within the free ones, then 1, 2, 4 … s (from
+    first_seconds, doubling), at most cap_seconds."""
     if failures < free:
         return 0
-    return min(cap_seconds, 2 ** min(failures - free, 30))
+    return min(cap_seconds, first_seconds * 2 ** min(failures - free, 30))
 
 
 def claim_try(username, address, now=None):
     """Take a try for this pair: 0 when its password may be checked now, else the seconds to wait first."""
     cfg = current_app.config
-    free, cap = cfg['LOGIN_FREE_FAILURES'], cfg['LOGIN_MAX_DELAY_MINUTES'] * 60
+    free, cap, first = cfg['LOGIN_FREE_FAILURES'], cfg['LOGIN_MAX_DELAY_MINUTES'] * 60, cfg['LOGIN_FIRST_DELAY_SECONDS']
     forget = datetime.timedelta(minutes=cfg['LOGIN_WINDOW_MINUTES'])
     now = now or utcnow()
     for _round in range(CLAIM_ROUNDS):
@@ -43,8 +44,8 @@ def claim_try(username, address, now=None):
             return max(1, int((row.next_try_at - now).total_seconds() + 0.999))
         counted = 0 if row.next_try_at < now - forget else row.failures  # quiet long after its wait: forgotten
         failures = counted + 1
-        taken = (LoginThrottle.update(failures=failures, last_try_at=now,
-                                      next_try_at=now + datetime.timedelta(seconds=wait_after(failures, free, cap)))
+        wait = datetime.timedelta(seconds=wait_after(failures, free, cap, first))
+        taken = (LoginThrottle.update(failures=failures, last_try_at=now, next_try_at=now + wait)
                  .where((LoginThrottle.id == row.id) & (LoginThrottle.failures == row.failures)
                         & (LoginThrottle.last_try_at == row.last_try_at) & (LoginThrottle.next_try_at <= now))
                  .execute())
