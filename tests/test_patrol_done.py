@@ -16,7 +16,7 @@ from houqin.models import Campus, NotificationChannel, Outbox, PatrolRun, Route,
 from houqin.notify.delivery import deliver_due
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_round
-from houqin.patrol.plans import campus_holidays, plan_chooser, route_rounds, route_stops
+from houqin.patrol.plans import patrol_calendar, plan_chooser, route_rounds, route_stops
 from houqin.patrol.rounds import local_date
 
 
@@ -58,7 +58,7 @@ def test_a_night_with_one_skipped_checkpoint_and_one_burst(demo_app, webhook):
     route = Route.get(Route.campus == campus)
     stops = route_stops(route.id)
     assert len(stops) == 10
-    holidays = campus_holidays(campus.id)
+    holidays = patrol_calendar(campus.id)
     # Two nights ahead (never the one under way), skipping holiday nights: four rounds, 22:00–06:00.
     night = local_date(utcnow(), campus.timezone) + dt.timedelta(days=2)
     while plan_chooser(route, holidays)(night)[1]:

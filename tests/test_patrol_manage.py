@@ -5,9 +5,9 @@ import datetime as dt
 from helpers import csrf_token
 from test_patrol_helpers import local, make_route
 
-from houqin.models import AuditLog, Holiday, Place, Route, RouteStop, Tag
+from houqin.models import AuditLog, Place, Route, RouteStop, Tag
 from houqin.patrol.checkpoints import record_scan
-from houqin.patrol.plans import plan_chooser
+from houqin.patrol.plans import patrol_calendar, plan_chooser, route_rounds
 
 NEW_ROUTE = {'name': '宿舍区巡逻', 'shift_start': '21:30', 'shift_end': '05:30', 'mode': 'fixed',
              'starts': '21:30，0:30、03:30', 'every_minutes': '120', 'grace_minutes': '10', 'active': 'y',
@@ -95,17 +95,36 @@ def test_a_copied_checkpoint_label_is_reissued(as_role, school):
     assert record_scan(new, guard, now=local(dt.date(2026, 3, 10), 22, 6)) is not None
 
 
-def test_holidays_calendar(as_role, school):
+def test_the_old_holiday_page_sends_managers_to_the_campus_calendar(as_role, school):
     manager = as_role('manager')
-    bad = post(manager, '/patrol/routes/holidays', {'name': '国庆节', 'starts_on': '2026-10-07', 'ends_on': '2026-10-01'})
-    assert bad.status_code == 400 and '结束日期早于开始日期' in bad.get_data(as_text=True)
-    assert Holiday.select().count() == 0
-    post(manager, '/patrol/routes/holidays', {'name': '国庆节', 'starts_on': '2026-10-01', 'ends_on': '2026-10-07'})
-    holiday = Holiday.get()
-    assert (holiday.starts_on, holiday.ends_on) == (dt.date(2026, 10, 1), dt.date(2026, 10, 7))
-    assert '国庆节' in manager.get('/patrol/routes/holidays').get_data(as_text=True)
-    post(manager, f'/patrol/routes/holidays/{holiday.id}/delete', {}, '/patrol/routes/holidays')
-    assert Holiday.select().count() == 0
+    response = manager.get('/patrol/routes/holidays')
+    assert response.status_code == 301 and response.headers['Location'].endswith('/admin/routines/calendar')
+    assert '调休' in manager.get('/patrol/routes/holidays', follow_redirects=True).get_data(as_text=True)
+    assert as_role('guard').get('/patrol/routes/holidays').status_code == 403
+    assert '/admin/routines/calendar' in manager.get('/patrol/routes/').get_data(as_text=True)
+
+
+def test_patrol_follows_the_campus_calendar_holidays_make_up_days_and_terms(as_role, school):
+    """A holiday takes the holiday plan; a make-up working day (调休上班) on a Saturday, one of the route's holiday
+    weekdays, takes the weekday plan; a night outside the calendar's terms is a school break."""
+    manager = as_role('manager')
+    assert post(manager, '/patrol/routes/new', NEW_ROUTE).status_code == 302
+    route = Route.get(Route.name == '宿舍区巡逻')
+    calendar = '/admin/routines/calendar'
+    for entry in ({'kind': 'holiday', 'name': '劳动节', 'starts_on': '2026-05-01', 'ends_on': '2026-05-05'},
+                  {'kind': 'makeup', 'name': '调休上班', 'starts_on': '2026-05-09', 'counts_as': '4'},
+                  {'kind': 'term', 'name': '第二学期', 'starts_on': '2026-02-23', 'ends_on': '2026-07-03'}):
+        assert post(manager, calendar, entry).status_code == 302
+    choose = plan_chooser(route, patrol_calendar(school['campus'].id))
+    holiday_plan, holiday = choose(dt.date(2026, 5, 4))  # a Monday in 劳动节
+    assert holiday and holiday_plan.shift_start == dt.time(18, 0)
+    weekday_plan, holiday = choose(dt.date(2026, 5, 9))  # the make-up Saturday
+    assert not holiday and weekday_plan.shift_start == dt.time(21, 30)
+    assert choose(dt.date(2026, 5, 16))[1]  # an ordinary Saturday: the route's holiday weekdays
+    assert not choose(dt.date(2026, 5, 12))[1]  # a Tuesday in term
+    assert choose(dt.date(2026, 7, 14))[1]  # a Tuesday of the summer break, after the term
+    rounds = route_rounds(route, dt.date(2026, 5, 9), patrol_calendar(school['campus'].id), 'Asia/Shanghai')
+    assert [r.holiday for r in rounds] == [False] * 3 and rounds[0].start == local(dt.date(2026, 5, 9), 21, 30)
 
 
 def test_a_route_with_history_is_switched_off_not_deleted(as_role, school):

@@ -13,7 +13,7 @@ from houqin.clock import to_utc, utcnow
 from houqin.db import database
 from houqin.models import (AuditLog, ChecklistItem, ChecklistTemplate, Holiday, Item, NotificationChannel, Outbox,
                            Place, Record, Routine, RoutineNotice, Tag)
-from houqin.patrol.plans import campus_holidays
+from houqin.patrol.plans import patrol_calendar
 from houqin.routines.service import (campaign_progress, campus_slots, check_missed, day_slots, slots_for_person)
 
 ZONE = 'Asia/Shanghai'
@@ -140,7 +140,7 @@ def test_a_campaigns_progress(school):
         assert (after.start, after.deadline) == (local(dt.date(2026, 4, 20), 0), local(dt.date(2026, 4, 30), 18))
 
 
-def test_the_campus_calendar_drives_school_days_and_patrol_keeps_its_holidays(school, toilets):
+def test_the_campus_calendar_drives_school_days_and_patrol_nights(school, toilets):
     with database.connection_context():
         campus = school['campus']
         Routine.create(campus=campus, name='教室安全检查', activity='inspection', target_kind='classroom',
@@ -154,7 +154,8 @@ def test_the_campus_calendar_drives_school_days_and_patrol_keeps_its_holidays(sc
             fridays += [(day, s.status) for s in day_slots(campus, day, now=local(dt.date(2026, 5, 20), 0),
                                                            activity='inspection')]
         assert fridays == [(dt.date(2026, 5, 8), 'missed'), (dt.date(2026, 5, 9), 'missed')]
-        assert campus_holidays(campus.id) == [(dt.date(2026, 5, 1), dt.date(2026, 5, 5))]  # no make-up day
+        cal = patrol_calendar(campus.id)  # patrol reads the same calendar: the make-up day is a working day
+        assert (cal.holidays, cal.makeups) == (((dt.date(2026, 5, 1), dt.date(2026, 5, 5)),), ((dt.date(2026, 5, 9), 4),))
 
 
 def test_a_scrapped_extinguisher_stops_being_due_from_when_it_was_scrapped(school):

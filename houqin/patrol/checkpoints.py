@@ -19,7 +19,7 @@ from houqin.clock import utcnow
 from houqin.db import write_transaction
 from houqin.models import Campus, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop
 from houqin.patrol import evidence
-from houqin.patrol.plans import campus_holidays, plan_chooser, route_stops
+from houqin.patrol.plans import patrol_calendar, plan_chooser, route_stops
 from houqin.patrol.rounds import Round, is_out_of_order, next_round, rounds_at
 from houqin.permissions import PERMISSIONS
 from houqin.scan.records import submit_record
@@ -97,8 +97,7 @@ def record_scan(tag, user, *, now=None, client_time=None):
     if recent is not None:
         return with_progress(recent, now)
     zone = Campus.zone_of(tag.campus_id)
-    holidays = campus_holidays(tag.campus_id, around=now.date())
-    placed = place_in_round(stops, user, now, zone, holidays)
+    placed = place_in_round(stops, user, now, zone, patrol_calendar(tag.campus_id))
     if placed is not None and placed[1] is None:  # every stop here already scanned by this guard this round
         if not round_has_ended(placed[0], now):
             return with_progress(placed[0], now)
@@ -131,7 +130,7 @@ def evidence_refusal(scan, token, secret, now=None):
     return None
 
 
-def place_in_round(stops, user, now, zone, holidays):
+def place_in_round(stops, user, now, zone, calendar):
     """Where a scan now belongs: (round, stop, route) for a new scan in a round, (existing scan, None) when
     the guard already scanned every stop here in the running round, or None outside any round.
 
@@ -144,7 +143,7 @@ def place_in_round(stops, user, now, zone, holidays):
         by_route.setdefault(stop.route_id, []).append(stop)
     for route_id, here in by_route.items():
         route = here[0].route
-        for rnd in rounds_at(now, plan_chooser(route, holidays), zone):
+        for rnd in rounds_at(now, plan_chooser(route, calendar), zone):
             run = PatrolRun.get_or_none((PatrolRun.route == route_id) & (PatrolRun.round_start == rnd.start))
             mine = set()
             if run is not None:
@@ -251,8 +250,8 @@ def with_progress(scan, now=None):
         progress.skipped = [s.place.name for s in stops if s.id not in scanned and s.position < furthest]
         progress.next = [s.place.name for s in stops if s.id not in scanned and s.position > here][:3]
     elif route is not None:
-        holidays = campus_holidays(scan.campus_id, around=(now or utcnow()).date())
-        progress.next_round = next_round(now or utcnow(), plan_chooser(route, holidays), Campus.zone_of(scan.campus_id))
+        progress.next_round = next_round(now or utcnow(), plan_chooser(route, patrol_calendar(scan.campus_id)),
+                                         Campus.zone_of(scan.campus_id))
     scan.progress = progress
     scan.place_name = Place.select(Place.name).where(Place.id == scan.place_id).scalar() or ''
     return scan

@@ -7,7 +7,7 @@ from houqin.models import DutyLog, Holiday, Route, RouteStop, Tag
 from houqin.patrol.anomalies import report_anomaly
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_due_rounds
-from houqin.patrol.plans import campus_holidays, plan_chooser
+from houqin.patrol.plans import patrol_calendar, plan_chooser
 from houqin.patrol.rounds import local_date, rounds_for_night, wall_to_utc
 
 ROUTE_NAME = '夜间巡逻路线'
@@ -44,7 +44,7 @@ def build_patrol(campus, places, users, now, set_up):
     Holiday.create(campus=campus, name='寒假', starts_on=datetime.date(year + 1, 1, 24),
                    ends_on=datetime.date(year + 1, 2, 22), created_at=set_up)
     tags = {path: Tag.get((Tag.place == places[path]) & (Tag.status == 'active')) for path, _w in CHECKPOINTS}
-    chooser = plan_chooser(route, campus_holidays(campus.id))
+    chooser = plan_chooser(route, patrol_calendar(campus.id))
     guard = users['guard']
     for ago in range(HISTORY_NIGHTS, 0, -1):
         night = today - datetime.timedelta(days=ago)

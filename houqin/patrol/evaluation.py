@@ -10,7 +10,7 @@ from houqin.clock import to_local, utcnow
 from houqin.db import write_transaction
 from houqin.models import Campus, PatrolRun, PatrolScan, Route
 from houqin.notify.outbox import enqueue, message_locale
-from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_stops
+from houqin.patrol.plans import active_routes, patrol_calendar, plan_chooser, route_stops
 from houqin.patrol.rounds import due_rounds, round_outcome
 from houqin.vocab import MANAGER_ROLES
 
@@ -31,7 +31,7 @@ def evaluate_due_rounds(now=None, campus=None, notify=True):
         evaluated = {r.round_start for r in PatrolRun.select(PatrolRun.round_start).where(
             (PatrolRun.route == route.id) & (PatrolRun.round_start >= since) & PatrolRun.evaluated_at.is_null(False))}
         zone = Campus.zone_of(route.campus_id)
-        chooser = plan_chooser(route, campus_holidays(route.campus_id, around=now.date()))
+        chooser = plan_chooser(route, patrol_calendar(route.campus_id))
         for rnd in due_rounds(since, now, chooser, zone):
             if rnd.start not in evaluated:
                 run = evaluate_round(route, rnd, now, notify=notify)

@@ -1,8 +1,8 @@
-"""From stored routes and holidays to round plans: which plan a night follows, and its rounds."""
-import datetime
-
-from houqin.models import Holiday, Place, Route, RouteStop
-from houqin.patrol.rounds import RoundPlan, is_holiday, rounds_for_night
+"""From stored routes and the campus calendar to round plans: which plan a night follows, and its rounds."""
+from houqin.models import Place, Route, RouteStop
+from houqin.patrol.rounds import RoundPlan, rounds_for_night
+from houqin.routines.schedule import Calendar
+from houqin.routines.service import campus_calendar, request_cached
 
 
 def normal_plan(route):
@@ -21,32 +21,42 @@ def holiday_plan(route):
                                  plan.get('grace_minutes', route.grace_minutes))
 
 
-def campus_holidays(campus_id, around=None, days=60):
-    """(first, last) date ranges of the campus's holidays, optionally only those near a date."""
-    # The campus calendar also holds make-up working days (kind 'makeup'): those nights are ordinary.
-    query = Holiday.select(Holiday.starts_on, Holiday.ends_on).where((Holiday.campus == campus_id)
-                                                                     & (Holiday.kind == 'holiday'))
-    if around is not None:
-        margin = datetime.timedelta(days=days)
-        query = query.where((Holiday.ends_on >= around - margin) & (Holiday.starts_on <= around + margin))
-    return [(h.starts_on, h.ends_on) for h in query]
+def patrol_calendar(campus_id):
+    """The campus calendar patrol follows: the one routines keep (terms, holidays, make-up working days), read once
+    a request (routines.service.campus_calendar)."""
+    return request_cached(('calendar', campus_id), lambda: campus_calendar(campus_id))
 
 
-def plan_chooser(route, holidays):
-    """night -> (RoundPlan, is_holiday) for a route, given the campus's holiday ranges."""
+def holiday_night(night, cal, weekdays=()):
+    """True when a night follows the holiday plan: a holiday, a school break (a night outside the calendar's terms,
+    when it has terms) or one of the route's holiday weekdays; never a make-up working day (调休上班), which is a
+    working day and follows the weekday plan."""
+    if cal.makeup_weekday(night) is not None:
+        return False
+    return night.weekday() in set(weekdays or ()) or cal.is_holiday(night) or not cal.in_term(night)
+
+
+def as_calendar(calendar):
+    """A Calendar from a Calendar, or from bare (first, last) holiday ranges (the pure tests' shorthand)."""
+    return calendar if isinstance(calendar, Calendar) else Calendar(holidays=tuple(calendar or ()))
+
+
+def plan_chooser(route, calendar):
+    """night -> (RoundPlan, is_holiday) for a route, given the campus calendar (or bare holiday ranges)."""
     normal = normal_plan(route)
     special = holiday_plan(route)
     weekdays = (route.holiday_plan or {}).get('weekdays') or ()
+    cal = as_calendar(calendar)
 
     def choose(night):
-        holiday = is_holiday(night, holidays, weekdays)
+        holiday = holiday_night(night, cal, weekdays)
         return (special if holiday else normal), holiday
     return choose
 
 
-def route_rounds(route, night, holidays, zone):
+def route_rounds(route, night, calendar, zone):
     """The rounds of one night on a route."""
-    plan, holiday = plan_chooser(route, holidays)(night)
+    plan, holiday = plan_chooser(route, calendar)(night)
     return rounds_for_night(night, plan, zone, holiday)
 
 
@@ -54,8 +64,6 @@ def route_stops(route_id):
     """The route's stops in order, with their places."""
     return list(RouteStop.select(RouteStop, Place).join(Place).where(RouteStop.route == route_id)
                 .order_by(RouteStop.position, RouteStop.id))
-
-
 
 
 def active_routes(campus_id):

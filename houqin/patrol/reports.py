@@ -8,7 +8,7 @@ from peewee import JOIN
 from houqin.clock import to_utc, utcnow
 from houqin.models import DutyLog, PatrolRun, PatrolScan, Place, Record, Route, User
 from houqin.patrol import evidence
-from houqin.patrol.plans import active_routes, campus_holidays, plan_chooser, route_rounds, route_stops
+from houqin.patrol.plans import active_routes, patrol_calendar, plan_chooser, route_rounds, route_stops
 from houqin.patrol.rounds import Round, local_date, next_round, night_of, rounds_at
 
 
@@ -16,10 +16,10 @@ def tonight(campus, now=None):
     """Per active route: the running round with its progress, or the next round; and lately missed rounds."""
     now = now or utcnow()
     zone = campus.timezone
-    holidays = campus_holidays(campus.id, around=now.date())
+    calendar = patrol_calendar(campus.id)
     out = []
     for route in active_routes(campus.id):
-        chooser = plan_chooser(route, holidays)
+        chooser = plan_chooser(route, calendar)
         stops = route_stops(route.id)
         current = []
         for rnd in rounds_at(now, chooser, zone):
@@ -84,7 +84,7 @@ def night_report(campus, night, now=None):
     checkpoints; scans outside any round; anomalies; the duty log; totals."""
     now = now or utcnow()
     zone = campus.timezone
-    holidays = campus_holidays(campus.id, around=night)
+    calendar = patrol_calendar(campus.id)
     begin, end = night_window(night, zone)
     all_scans = list(PatrolScan.select().where((PatrolScan.campus == campus.id) & (PatrolScan.created_at >= begin)
                                                & (PatrolScan.created_at < end)).order_by(PatrolScan.created_at))
@@ -102,7 +102,7 @@ def night_report(campus, night, now=None):
     for route in routes:
         stops = route_stops(route.id)
         rounds = []
-        for rnd in route_rounds(route, night, holidays, zone) if route.active else []:
+        for rnd in route_rounds(route, night, calendar, zone) if route.active else []:
             run = runs.pop((route.id, rnd.start), None)
             rounds.append(round_report(rnd, run, stops, [rows[s.id] for s in run_scans if run and s.run_id == run.id],
                                        now))

@@ -1,10 +1,11 @@
 """Managing patrol routes on a phone or a laptop: checkpoints in order (add, remove, reorder), walking minutes
-between stops, rounds (shift window, fixed starts or every N hours, grace), holiday rounds, the holiday
-calendar, checkpoint locations, and reissuing a checkpoint's label when it was copied."""
+between stops, rounds (shift window, fixed starts or every N hours, grace), holiday rounds (the nights the campus
+calendar makes holidays: its page is routines.calendar), checkpoint locations, and reissuing a checkpoint's label
+when it was copied."""
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FloatField, IntegerField, SelectField, SelectMultipleField,
+from wtforms import (BooleanField, FloatField, IntegerField, SelectField, SelectMultipleField,
                      StringField)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -12,7 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from houqin.audit import log_change, snapshot
 from houqin.db import write_transaction
 from houqin.labels.lifecycle import LabelChangeRefused, reprint
-from houqin.models import Holiday, PatrolRun, Place, Route, RouteStop, Tag
+from houqin.models import PatrolRun, Place, Route, RouteStop, Tag
 from houqin.patrol.plans import route_stops
 from houqin.patrol.rounds import RoundPlan, hhmm, minutes_of, parse_hhmm
 from houqin.permissions import requires
@@ -145,19 +146,6 @@ class StopEditForm(FlaskForm):
             self.location_accuracy.errors.append(_('Give latitude, longitude and accuracy together, or none of them.'))
             return False
         return True
-
-
-class HolidayForm(FlaskForm):
-    name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=60)],
-                       description=_l('For example 国庆节 or 寒假'))
-    starts_on = DateField(_l('First day'), validators=[InputRequired(_l('Please give a date.'))],
-                          render_kw={'type': 'date'})
-    ends_on = DateField(_l('Last day'), validators=[InputRequired(_l('Please give a date.'))],
-                        render_kw={'type': 'date'})
-
-    def validate_ends_on(self, field):
-        if field.data and self.starts_on.data and field.data < self.starts_on.data:
-            raise ValidationError(_('The last day is before the first day.'))
 
 
 def route_stop(route, stop_id):
@@ -343,31 +331,8 @@ def delete(route_id):
     return redirect(url_for('patrol_routes.index'))
 
 
-@bp.route('/holidays', methods=['GET', 'POST'])
+@bp.route('/holidays')
 @requires('patrol.manage')
 def holidays():
-    """Holidays and school breaks: routes run their holiday rounds on these nights."""
-    form = HolidayForm()
-    if form.validate_on_submit():
-        with write_transaction():
-            holiday = Holiday.create(campus=g.campus, name=form.name.data.strip(), starts_on=form.starts_on.data,
-                                     ends_on=form.ends_on.data)
-            log_change('create', holiday, summary=holiday.name)
-        flash(_('Added %(name)s.', name=holiday.name), 'success')
-        return redirect(url_for('patrol_routes.holidays'))
-    rows = list(Holiday.select().where(Holiday.campus == g.campus).order_by(Holiday.starts_on.desc()))
-    return render_template('patrol/holidays.html', form=form, holidays=rows), (400 if form.errors else 200)
-
-
-@bp.route('/holidays/<int:holiday_id>/delete', methods=['POST'])
-@requires('patrol.manage')
-def holiday_delete(holiday_id):
-    """Remove a holiday from the calendar."""
-    holiday = Holiday.get_or_none((Holiday.id == holiday_id) & (Holiday.campus == g.campus))
-    if holiday is None:
-        abort(404)
-    with write_transaction():
-        log_change('delete', holiday, before=snapshot(holiday), summary=holiday.name)
-        holiday.delete_instance()
-    flash(_('Deleted %(name)s.', name=holiday.name), 'success')
-    return redirect(url_for('patrol_routes.holidays'))
+    """The old holiday page: patrol follows the campus calendar now (holidays, make-up working days, terms)."""
+    return redirect(url_for('routines.calendar'), 301)
