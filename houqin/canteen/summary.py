@@ -49,7 +49,15 @@ def canteen_day(campus, now):
             'roster': lines, 'missing': [r for r in lines if r.status == 'missing'],
             'home': [r for r in lines if r.status == 'home'], 'alerts': certificate_alerts(campus, today),
             'deliveries': deliveries_between(campus, start, end), 'due': disposals_due(campus, now),
-            'problems': sample_problems(campus, now)}
+            'problems': problem_groups(sample_problems(campus, now))}
+
+
+def problem_groups(problems):
+    """The sample problems by meal: [(day, meal, status, [dishes])], oldest first."""
+    out = {}
+    for sample, status in problems:
+        out.setdefault((sample.day, sample.meal, status), []).append(sample.dish)
+    return [(day, meal, status, dishes) for (day, meal, status), dishes in out.items()]
 
 
 def entrance_token(campus):

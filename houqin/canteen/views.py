@@ -95,7 +95,11 @@ def fridge(token):
         rows = [{'dish': typed.get(f'dish{i}', ''), 'weight': typed.get(f'weight{i}', '')} for i in range(DISH_ROWS)]
     else:
         rows = offered_dishes(g.campus.id, target, meal, today)
-        rows += [{'dish': '', 'weight': ''}] * max(0, DISH_ROWS - len(rows))
+    # The typed or offered rows, then blank ones: at least four rows and two blank (a phone scrolls less), at most
+    # DISH_ROWS.
+    while rows and not (rows[-1]['dish'] or rows[-1]['weight']):
+        rows.pop()
+    rows = (rows + [{'dish': '', 'weight': ''}] * max(2, 4 - len(rows)))[:max(DISH_ROWS, len(rows))]
     return render_template('canteen/fridge.html', tag=tag, target=target, meal=meal, meals=MEALS, rows=rows,
                            errors=errors, groups=fridge_groups(g.campus.id, target, now), now=now,
                            min_weight=MIN_WEIGHT, submission_id=new_submission_id() if typed is None

@@ -103,12 +103,12 @@ def test_the_canteen_keeps_samples_disposes_of_them_48_hours_later_and_checks_it
     page.goto(f'{live_server}/canteen/t/FRDGE00003/samples?at={later}')
     today_group = page.locator('h3', has_text=kept[0].day.isoformat())
     expect(today_group).to_have_count(1)
-    expect(page.locator('li.sample-due')).to_have_count(2)
+    expect(page.locator('.sample-due')).to_have_count(2)
     page.locator('button.dispose').first.click()
     expect(page.locator('.flash.success')).to_contain_text('2')
     with database.connection_context():
         assert all(FoodSample.get_by_id(s.id).disposed_by_id == school['users']['canteen'].id for s in kept)
-    expect(page.locator('li.sample-due')).to_have_count(0)
+    expect(page.locator('.sample-due')).to_have_count(0)
     # The morning check at the canteen's label: 37.8 °C cannot be marked fit.
     page.goto(f'{live_server}/canteen/t/HA00000003/check')
     with database.connection_context():
