@@ -85,6 +85,11 @@ def build(url, records):
             spec = dict(spec)
             template = spec.pop('template', None)
             Routine.create(campus=campus, template=template, **spec)
+        # The campus was set up, and its routines ran, before the records' period: so the dashboard's 30-day trend
+        # and the missed-slot check have a month of slots to count, as on a school that has used houqin a while.
+        set_up = clock.utcnow() - datetime.timedelta(days=datasets.RECENT_DAYS + 5)
+        for model in (Routine, Place, Item):
+            model.update(created_at=set_up).where(model.campus == campus).execute()
         # One model record per (routine target, activity): the history copies them round-robin.
         db.database.execute_sql('DROP TABLE IF EXISTS bench_campus_model')
         db.database.execute_sql(

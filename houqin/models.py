@@ -626,7 +626,9 @@ class RoutineNotice(BaseModel):
     created_at = DateTimeField(default=utcnow)
 
     class Meta:
-        indexes = ((('routine', 'target_type', 'target_id', 'window_start'), True),)
+        indexes = ((('routine', 'target_type', 'target_id', 'window_start'), True),
+                   # The missed-slot check: which slots of the last days were told (migration 0018).
+                   (('routine', 'window_start'), False))
 
 
 MODELS.extend([Term, Routine, RoutineNotice])

@@ -14,6 +14,7 @@ docs/ARCHITECTURE.md) give the product rules; in short:
   is an extra record. One record satisfies at most one slot. A record counts for its own target: a record
   at a place is not a record at the place's assets, nor the other way round.
 """
+import bisect
 import dataclasses
 import datetime
 import operator
@@ -96,12 +97,18 @@ def match_records(spans, records):
     Returns ({window index: (record, late)}, [extra records]).
     """
     taken, extras = {}, []
+    starts, limits = [a for a, _b, _l in spans], [limit for _a, _b, limit in spans]
+    ordered = all(x <= y for x, y in zip(starts, starts[1:])) and all(x <= y for x, y in zip(limits, limits[1:]))
     for record in sorted(records, key=lambda r: (r.at, r.id)):
-        inside = [i for i, (a, b, _l) in enumerate(spans) if a <= record.at < b and i not in taken]
+        # Only a window with start <= at < late limit can take the record: with windows in order (a schedule's
+        # are), those are one run of indices, found by bisection instead of reading every window.
+        near = range(bisect.bisect_right(limits, record.at), bisect.bisect_right(starts, record.at)) if ordered \
+            else range(len(spans))
+        inside = [i for i in near if spans[i][0] <= record.at < spans[i][1] and i not in taken]
         if inside:
             taken[min(inside, key=lambda i: (spans[i][0], i))] = (record, False)
             continue
-        after = [i for i, (_a, b, limit) in enumerate(spans) if b <= record.at < limit and i not in taken]
+        after = [i for i in near if spans[i][1] <= record.at < spans[i][2] and i not in taken]
         if after:
             taken[max(after, key=lambda i: (spans[i][1], spans[i][0], i))] = (record, True)
         else:

@@ -445,30 +445,47 @@ def record_range(routines, cal, start, end, now, zone=clock.DEFAULT_ZONE):
 
 
 def read_records(campus_id, activities, since, until, at=None):
-    """The records of the activities on the campus in [since, until], as the engine's Done rows; with
-    at={'place': [ids], 'item': [ids]}, only those at these targets (when they are not too many to list)."""
+    """The records of the activities on the campus up to `until`, as the engine's Done rows. since: a time, or
+    {'place': time, 'item': time} — records at places from the one, at assets from the other (a monthly check of
+    extinguishers looks further back than the daily ones of rooms: the rooms' older records are not read), a
+    target type left out not at all. With at={'place': [ids], 'item': [ids]}, only those at these targets (when
+    they are not too many to list)."""
     if not activities:
+        return []
+    sinces = since if isinstance(since, dict) else {'place': since, 'item': since}
+    if not sinces:
         return []
     query = (Record.select(Record.id, Record.place, Record.item, Record.activity, Record.created_at, Record.user)
              .where((Record.campus == campus_id) & Record.activity.in_(sorted(activities))
-                    & (Record.created_at >= since) & (Record.created_at <= until)))
+                    & (Record.created_at >= min(sinces.values())) & (Record.created_at <= until)))
+    if sinces.get('place') != sinces.get('item'):
+        by_type = []
+        if 'place' in sinces:
+            by_type.append(Record.item.is_null() & (Record.created_at >= sinces['place']))
+        if 'item' in sinces:
+            by_type.append(Record.item.is_null(False) & (Record.created_at >= sinces['item']))
+        query = query.where(by_type[0] if len(by_type) == 1 else (by_type[0] | by_type[1]))
     if at is not None and len(at['place']) + len(at['item']) <= TARGET_FILTER_LIMIT:
         query = query.where((Record.place.in_(at['place'] or [0]) & Record.item.is_null())
                             | Record.item.in_(at['item'] or [0]))
-    return [Done(rid, 'item' if item_id else 'place', item_id or place_id, activity, at, user_id)
-            for rid, place_id, item_id, activity, at, user_id in query.tuples()]
+    # The raw rows: SQLite gives created_at as text, parsed here by fromisoformat, many times faster than peewee's
+    # trying of formats (a month of a campus's records is tens of thousands of rows).
+    return [Done(rid, 'item' if item_id else 'place', item_id or place_id, activity,
+                 at if isinstance(at, datetime.datetime) else datetime.datetime.fromisoformat(at), user_id)
+            for rid, place_id, item_id, activity, at, user_id in database.execute(query)]
 
 
-def period_records(campus_id, activity, since, until):
-    """read_records of one activity, served within a request from the widest range it has read so far (the
-    dashboard asks for 30 days, then for today and the last three days: read once)."""
+def period_records(campus_id, activity, sinces, until):
+    """read_records of one activity (sinces: {target type: from when}), served within a request from the widest
+    range it has read so far (the dashboard asks for 30 days, then for today and the last three days: read once)."""
     if not has_request_context():
-        return read_records(campus_id, {activity}, since, until)
+        return read_records(campus_id, {activity}, sinces, until)
     store = g.setdefault('routines_records', {})
     held = store.get((campus_id, activity))
-    if held is None or not (held[0] <= since and until <= held[1]):
-        held = store[(campus_id, activity)] = (since, until, read_records(campus_id, {activity}, since, until))
-    return [r for r in held[2] if since <= r.at <= until]
+    if held is None or until > held[1] or any(kind not in held[0] or held[0][kind] > since
+                                              for kind, since in sinces.items()):
+        held = store[(campus_id, activity)] = (dict(sinces), until, read_records(campus_id, {activity}, sinces, until))
+    return [r for r in held[2] if r.target_type in sinces and sinces[r.target_type] <= r.at <= until]
 
 
 def campus_slots(campus, start, end, now=None, activity=None, routine_ids=None, place_ids=None, statuses=None):
@@ -520,13 +537,17 @@ def engine_inputs(campus, start, end, now, activity=None, routine_ids=None, plac
     records = []
     for activity_key in sorted({r.activity for r in routines}):
         of_activity = [r for r in routines if r.activity == activity_key]
-        since, until = record_range(of_activity, cal, start, end, now, zone)
+        sinces, until = {}, None
+        for kind in ('place', 'item'):
+            of_kind = [r for r in of_activity if r.target_type == kind]
+            if of_kind:
+                sinces[kind], until = record_range(of_kind, cal, start, end, now, zone)
         at = None
         if wanted is not None:  # some places only: read only their targets' records
             at = {kind: sorted({t.id for r in of_activity if r.target_type == kind for t in targets[r.id]})
                   for kind in ('place', 'item')}
-        records += (read_records(campus.id, {activity_key}, since, until, at) if at is not None
-                    else period_records(campus.id, activity_key, since, until))
+        records += (read_records(campus.id, {activity_key}, sinces, until, at) if at is not None
+                    else period_records(campus.id, activity_key, sinces, until))
     return routines, targets, infos, cal, records
 
 
