@@ -7,12 +7,24 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
                            "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
                            "base-uri 'none'; object-src 'none'")
 PER_PAGE = 50
+
+
+def unbroken(text):
+    """Markup keeping text on one line: a work-order number never breaks inside (2026- / 0012)."""
+    return Markup('<span class="nowrap">%s</span>') % text
+
+
+def markup_message(template, **values):
+    """A translated template (placeholders not yet filled) filled in as markup, every value escaped unless it is
+    markup itself (unbroken numbers), for a flash that keeps a number whole."""
+    return Markup.escape(template) % values
 
 
 def security_headers(response):

@@ -13,7 +13,7 @@ from houqin.checklists.versions import active_template, questions
 from houqin.clock import today, utcnow
 from houqin.db import database
 from houqin.labels.compose import ApproxMetrics, fit_text
-from houqin.models import AuditLog, Campus, DutyLog, PatrolScan, Record, Tag, User, WorkOrder
+from houqin.models import AuditLog, Campus, DutyLog, PatrolScan, Photo, Record, Tag, User, WorkOrder
 from houqin.patrol.checkpoints import EVIDENCE_SECONDS, record_evidence, record_scan
 
 NIGHT = dt.date(2026, 3, 10)
@@ -61,7 +61,7 @@ def test_a_failed_item_marked_before_cleaning_done_is_stored_with_it_and_opens_a
         assert record.outcome == 'problem' and record.answers['values'][str(floor.id)] == 'fail'
         assert record.answers['hazards'] == [str(floor.id)]
         assert order.record_id == record.id and order.hazard and floor.label in order.description
-    assert f'维修单 {order.number}：' in shown
+    assert f'维修单 <span class="nowrap">{order.number}</span>：' in shown  # the number never breaks inside
 
 
 def test_an_untouched_checklist_is_a_plain_cleaning(as_role, labels):
@@ -194,6 +194,40 @@ def test_a_school_address_prints_and_the_qr_facts_speak_plainly(as_role, school)
     assert 'name="confirm_address"' not in sheet and re.search('二维码(较大|大小合适|较小)', sheet)
 
 
+# 5. Managers see the work: every place's and asset's admin page shows its records and photos ---------------
+
+def test_a_place_and_an_asset_show_their_records_and_photos_page_by_page_and_the_overview_links_them(as_role,
+                                                                                                   school):
+    start = dt.datetime(2026, 12, 1, 1, 0)
+    with database.connection_context():
+        for n in range(12):  # 12 inspections of the desk and 12 cleanings of its room, one photo each at the oldest
+            for at, activity, fields in ((n, 'inspection', {'item': school['desk']}), (100 + n, 'cleaning', {})):
+                record = Record.create(uuid=f'00000000-0000-4000-8000-{at:012d}', campus=school['campus'],
+                                       place=school['room'], activity=activity, user=school['users']['janitor'],
+                                       created_at=start + dt.timedelta(minutes=n), **fields)
+                if n == 0:
+                    Photo.create(campus=school['campus'], sha256=f'{at:064d}', width=10, height=10, size=10,
+                                 record=record)
+        photos = {p.record.activity: p.id for p in Photo.select()}
+    viewer = as_role('viewer')
+    for url, photo in ((f'/admin/items/{school["desk"].id}', photos['inspection']),
+                       (f'/admin/places/{school["room"].id}', photos['cleaning'])):
+        first = viewer.get(url).get_data(as_text=True)
+        shown = first[first.index('id="records"'):]
+        assert shown.count('<li class="record">') == 10 and '12 条记录' in shown
+        assert f'/photos/{photo}/thumb' not in shown  # the photo is on the oldest record, on the next page
+        older = re.search(r'href="([^"]*records_before=\d+)#records"', shown)[1]
+        second = viewer.get(older).get_data(as_text=True)
+        rest = second[second.index('id="records"'):]
+        assert rest.count('<li class="record">') == 2 and f'/photos/{photo}/thumb' in rest
+        assert f'href="/photos/{photo}"' in rest  # the thumbnail opens the photo
+    overview = viewer.get('/admin/').get_data(as_text=True)
+    menu = overview[overview.index('<nav class="nav">'):overview.index('</nav>')]
+    assert 'href="/admin/records/">记录<' in menu  # the menu has the records
+    body = overview[overview.index('</nav>'):]
+    assert 'href="/admin/records/"' in body  # and so does the overview itself
+
+
 # 6. The anonymous receipt and finding one's report again -------------------------------------------------
 
 def test_an_anonymous_report_is_kept_by_this_browser_and_found_again_at_the_label(client, labels):
@@ -250,7 +284,7 @@ def test_the_place_header_says_its_name_once_and_history_rows_their_person_once(
     assert '<p>教学楼 › 一楼</p>' in html
     assert '保洁 · 保洁 刘阿姨' not in html and re.search(r'\d\d:\d\d · \s*<span class="sub">保洁 刘阿姨</span>', html)
     typed = janitor.get('/code').get_data(as_text=True)
-    assert '印在二维码旁边的编号' in typed and '下方' not in typed
+    assert '请输入印在二维码右侧的编号（竖版标签印在二维码下方）。' in typed  # where labels print it
 
 
 # 8. The audit log in Chinese -------------------------------------------------------------------------------

@@ -179,8 +179,8 @@ def test_the_same_report_sent_twice_at_once_is_stored_once_and_both_copies_get_i
     said = []
     for client in clients:
         html = client.get(f'/t/{tag.token}', headers={'Accept-Language': 'en'}).get_data(as_text=True)
-        said.append(re.search(r'Recorded: Problem report at \d\d:\d\d\. Work order [0-9-]+: 门把手掉了\.', html).group(0))
-    assert said[0] == said[1] and f'Work order {order.number}:' in said[0]
+        said.append(re.search(r'Recorded: Problem report at \d\d:\d\d\. Work order <span class="nowrap">[0-9-]+</span>: 门把手掉了\.', html).group(0))
+    assert said[0] == said[1] and f'Work order <span class="nowrap">{order.number}</span>:' in said[0]
 
 
 # Two guarded updates of one work order at once -------------------------------------------------------------

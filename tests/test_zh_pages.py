@@ -62,6 +62,11 @@ def english_words(text):
     return found
 
 
+def ascii_colons_after_brackets(text):
+    """Each ASCII colon right after a full-width bracket (检查项（可选）: ), with the words before it."""
+    return [m.group(0).strip() for m in re.finditer(r'\S{0,8}[）】」』》][ \t]*:', text)]
+
+
 @pytest.fixture
 def demo_args(app):
     """The demo school loaded into this test's database, and a row of it for every URL argument."""
@@ -120,6 +125,9 @@ def test_every_page_of_every_role_is_chinese(app, demo_args):
             words = english_words(visible_text(response.get_data(as_text=True)))
             if words:
                 failures.append(f'{url} as {role or "anonymous"}: {sorted(set(words))[:12]}')
+            colons = ascii_colons_after_brackets(visible_text(response.get_data(as_text=True)))
+            if colons:
+                failures.append(f'{url} as {role or "anonymous"}: ASCII colon after a full-width bracket {colons[:3]}')
     assert not failures, '\n'.join(failures)
     # The walk really reached the pages people use (a broken sample would silently check nothing).
     assert {'scan.tag', 'scan.receipt', 'admin.audit', 'places.item_edit', 'patrol.scan_detail', 'patrol.index',
@@ -151,3 +159,8 @@ def test_a_missed_cleaning_is_not_done_not_a_missed_patrol(app, demo_args):
 ])
 def test_the_check_itself(text, words):
     assert english_words(text) == words
+
+
+def test_the_colon_check_itself():
+    assert ascii_colons_after_brackets('检查项（可选）: 厕所保洁标准') == ['检查项（可选）:']
+    assert ascii_colons_after_brackets('检查项（可选）：厕所保洁标准 · 刚刚（04:39）已记录过') == []

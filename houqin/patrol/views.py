@@ -23,7 +23,7 @@ from houqin.photos import PhotoError, prepare_photo
 from houqin.scan.actions import UNDO_SECONDS, latest_undoable, undo_record
 from houqin.scan.records import parse_client_time
 from houqin.vocab import select_choices
-from houqin.web import https_site
+from houqin.web import https_site, markup_message, unbroken
 
 bp = Blueprint('patrol', __name__, url_prefix='/patrol')
 
@@ -91,8 +91,8 @@ def scan_anomaly(scan_id):
                                       'Report it without marking a hazard, or call the logistics office.'))
         return scan_page(scan, 503)
     if order is not None:
-        flash(_('Recorded: %(anomaly)s. Work order %(number)s was opened and the managers were notified.',
-                anomaly=anomaly_label(kind), number=order.number), 'success')
+        flash(markup_message(_('Recorded: %(anomaly)s. Work order %(number)s was opened and the managers were '
+                               'notified.'), anomaly=anomaly_label(kind), number=unbroken(order.number)), 'success')
     else:
         flash(_('Recorded: %(anomaly)s.', anomaly=anomaly_label(kind)), 'success')
     return redirect(url_for('patrol.scan_detail', scan_id=scan.id))

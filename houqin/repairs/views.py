@@ -17,7 +17,7 @@ from houqin.repairs import links, workflow
 from houqin.repairs.workflow import (ACTION_LABELS, ActionForbidden, BUTTON_LABELS, StatusConflict,
                                      TransitionRefused, WAITING_STATUSES, apply_action, is_overdue)
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
-from houqin.web import bounded_int, safe_next
+from houqin.web import bounded_int, markup_message, safe_next, unbroken
 
 bp = Blueprint('repairs', __name__, url_prefix='/repairs')
 
@@ -105,7 +105,8 @@ def report():
         except (TransitionRefused, PhotoError) as exc:
             error = str(exc)
         else:
-            flash(_('Reported as %(number)s. You can follow it here.', number=order.number), 'success')
+            flash(markup_message(_('Reported as %(number)s. You can follow it here.'), number=unbroken(order.number)),
+                  'success')
             return redirect(url_for('repairs.order', order_id=order.id))
     elif request.method == 'POST':
         error = _('This form had expired. Please go back, reload the page and submit again.')
@@ -239,7 +240,8 @@ def act(order_id):
                      note=request.form.get('note', '')[:2000], photos=read_photos(), **action_fields(request.form))
     except (TransitionRefused, PhotoError) as exc:
         return order_page(order, error=str(exc), kept=request.form, status=refusal_status(exc))
-    flash(_('%(number)s: %(what)s.', number=order.number, what=ACTION_LABELS.get(action, action)), 'success')
+    flash(markup_message(_('%(number)s: %(what)s.'), number=unbroken(order.number),
+                         what=ACTION_LABELS.get(action, action)), 'success')
     return redirect(safe_next(request.form.get('next')) or url_for('repairs.order', order_id=order.id))
 
 

@@ -38,7 +38,7 @@ from houqin.tags import human_code, normalise_token
 from houqin.templating import local_time
 from houqin.routines.service import activity_names
 from houqin.vocab import CATEGORY_LABELS, ITEM_KIND_LABELS, ORDER_STATUS_LABELS, PLACE_KIND_LABELS
-from houqin.web import CONTENT_SECURITY_POLICY, client_address
+from houqin.web import CONTENT_SECURITY_POLICY, client_address, markup_message, unbroken
 
 bp = Blueprint('scan', __name__)
 ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')  # as checklists and routines store them
@@ -374,8 +374,8 @@ def done_message(outcome, what):
     """The line shown after a submission, the same for a resubmission."""
     message = _('Recorded: %(what)s at %(time)s.', what=what, time=local_time(outcome.record.created_at, '%H:%M'))
     if outcome.order is not None:
-        message += ' ' + _('Work order %(number)s: %(title)s.', number=outcome.order.number,
-                           title=outcome.order.title)
+        message = message + ' ' + markup_message(_('Work order %(number)s: %(title)s.'),
+                                                 number=unbroken(outcome.order.number), title=outcome.order.title)
     return message
 
 
@@ -544,7 +544,7 @@ def same_problem(token, order_id):
     if not staff:
         return remember_report(redirect(url_for('scan.receipt', token=tag.token, submission_id=outcome.record.uuid)),
                                outcome.order, outcome.record)
-    flash(_('Added to work order %(number)s. Thank you.', number=order.number), 'success')
+    flash(markup_message(_('Added to work order %(number)s. Thank you.'), number=unbroken(order.number)), 'success')
     return redirect(url_for('scan.tag', token=tag.token))
 
 

@@ -9,10 +9,14 @@ from test_patrol_helpers import SHANGHAI, make_route
 
 from houqin.clock import utcnow
 from houqin.db import database
-from houqin.models import PatrolScan, Place, Record, Tag, WorkOrder
+from houqin.models import AuditLog, PatrolScan, Place, Record, Tag, WorkOrder
 from houqin.patrol.checkpoints import record_scan
 
 pytestmark = needs_chromium
+
+# How many lines an element's text takes on screen.
+LINES = ("e => { const r = document.createRange(); r.selectNodeContents(e); "
+         "return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; }")
 
 
 @pytest.fixture
@@ -53,6 +57,9 @@ def test_the_janitor_marks_a_failed_item_and_signs_off_once(live_server, phone, 
     assert len(records) == 1 and records[0].outcome == 'problem' and records[0].answers['hazards']
     assert order.record_id == records[0].id and order.hazard
     assert f'维修单 {order.number}' in page.locator('.flash.success').inner_text()
+    number = page.locator('.flash.success .nowrap')
+    assert number.inner_text() == order.number
+    assert number.evaluate(LINES) == 1  # 2026-0012 on one line, never 2026- / 0012
     # It opened a work order, so it is not a one-tap mistake to undo; a second tap by habit is answered, not stored.
     assert page.get_by_role('button', name='撤销（30秒内）').count() == 0
     page.get_by_role('button', name='完成保洁').tap()
@@ -159,3 +166,23 @@ def test_a_40x30_label_keeps_a_word_together(live_server, phone, toilet):
     texts = [t.strip() for t in page.locator('.label-preview svg text').all_text_contents() if t.strip()]
     assert texts and all(len(t) > 1 for t in texts), texts
     assert '男厕所' in ''.join(texts)
+
+
+def test_staff_pages_have_thumb_sized_footer_links_and_whole_words_in_table_headers(live_server, phone, school):
+    with database.connection_context():  # a long summary squeezes the other columns, as the demo's import does
+        AuditLog.create(campus=school['campus'], action='import', entity='campus',
+                        summary='演示学校青石镇中心学校：166个场所、2295件资产、2461个标签、3733条记录、11张维修单')
+    page = phone
+    page.goto(f'{live_server}/login')
+    page.fill('input[name=username]', 'admin')
+    page.fill('input[name=password]', PASSWORD)
+    page.get_by_role('button', name='登录').click()
+    page.goto(f'{live_server}/admin/audit')
+    buttons = page.locator('footer .link').all()
+    assert len(buttons) == 2  # English, 退出登录
+    for button in buttons:
+        assert button.bounding_box()['height'] >= 44
+    for header in page.locator('table.audit th').all():
+        assert header.evaluate(LINES) == 1, header.inner_text()  # 操作人, not 操 / 作 / 人
+    page.goto(f'{live_server}/code')
+    assert '印在二维码右侧的编号' in page.locator('main, body').first.inner_text()
