@@ -38,7 +38,7 @@ from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
 from houqin.routines.service import scheduled_check
 from houqin.scan import actions as scan_actions, views as scan_views
-from houqin.scores import class_views
+from houqin.scores import class_views, views as score_views
 from houqin.vocab import LANGUAGE_LABELS
 from houqin.web import compress_response, security_headers
 
@@ -47,7 +47,7 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views, canteen_views, ledger_views, class_views)
+              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views)
 COMMANDS = (labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 

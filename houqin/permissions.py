@@ -51,6 +51,7 @@ PERMISSIONS = {
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)
     'classes.manage': {'admin', 'manager'},              # add and edit classes, their head teachers and classrooms
+    'scores.view': {'admin', 'manager', 'teacher', 'viewer', 'inspector'},  # weekly hygiene scores by grade, 卫生流动锦旗
 }
 
 

@@ -57,6 +57,7 @@ stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       
 canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+scores.view         ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✓       ✓
 '''
 
 
