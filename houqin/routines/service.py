@@ -652,7 +652,7 @@ def check_missed(campus, now=None):
     told = set(RoutineNotice.select(RoutineNotice.routine, RoutineNotice.target_type, RoutineNotice.target_id,
                                     RoutineNotice.window_start).where(
         RoutineNotice.routine.in_(sorted({s.routine_id for s in slots}))
-        & (RoutineNotice.window_start >= min(s.start for s in slots))).tuples())
+        & RoutineNotice.window_start.in_(sorted({s.start for s in slots}))).tuples())  # exact: the index's pairs
     # Only the slots not told yet are described (names, labels, people): usually none.
     fresh = describe([s for s in slots if (s.routine_id, s.target_type, s.target_id, s.start) not in told],
                      {r.id: r for r in routines}, infos, zone)
