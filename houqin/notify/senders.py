@@ -68,7 +68,10 @@ class Deadline:
 
     def failure(self, exc):
         """The SendFailed for an exception raised during this send."""
-        if self.expired:
+        # A socket read timing out waited the whole limit (each read's timeout is the limit): the deadline too,
+        # even when a loaded machine ran the socket's timeout before the deadline's timer.
+        timed_out = isinstance(exc, TimeoutError) or isinstance(getattr(exc, 'reason', None), TimeoutError)
+        if self.expired or timed_out:
             return SendFailed(f'no complete answer within {self.seconds:g} s (HOUQIN_NOTIFY_TIMEOUT); stopped')
         return SendFailed(f'{type(exc).__name__}: {getattr(exc, "reason", exc)}'[:500])
 
