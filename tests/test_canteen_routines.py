@@ -17,7 +17,7 @@ from houqin.canteen.samples import sample_problems
 from houqin.canteen.staff import certificate_alerts, workers
 from houqin.db import database
 from houqin.models import (Campus, CanteenStaff, ChecklistItem, Delivery, DeliveryLine, FoodSample, HealthCertificate,
-                           Item, MorningCheck, NotificationChannel, Outbox, Place, Record, Tag, WorkOrder)
+                           Item, MorningCheck, NotificationChannel, Outbox, Place, Record, Routine, Tag, WorkOrder)
 from houqin.routines.service import campus_slots, day_slots
 
 SID = '22222222-2222-4222-8222-{:012d}'
@@ -206,3 +206,22 @@ def test_the_demo_school_has_a_canteen_with_three_weeks_of_records(runner):
         assert [s.status for s in slots if s.end <= now].count('missed') == 1
         assert MorningCheck.select().where(MorningCheck.temperature >= 37.3).count() == 1
         assert Record.select().where(Record.activity == 'accompany').count() >= 10
+
+
+def test_the_canteen_routines_command_sets_a_campus_up_once(school, runner):
+    with database.connection_context():
+        Place.create(campus=school['campus'], parent=school['building'], name='操作间', kind='canteen')
+        Place.create(campus=school['campus'], parent=school['building'], name='餐厅', kind='canteen')
+    bad = runner.invoke(args=['houqin', 'canteen-routines', '--campus', 'test', '--kitchen', '厨房',
+                              '--dining-room', '餐厅'])
+    assert bad.exit_code != 0 and "no place named '厨房'" in bad.output
+    with database.connection_context():
+        assert Routine.select().count() == 0
+    made = runner.invoke(args=['houqin', 'canteen-routines', '--campus', 'test', '--kitchen', '操作间',
+                               '--dining-room', '餐厅'])
+    assert made.exit_code == 0 and 'Created 4 routines: 每餐留样、餐后消毒、陪餐、食堂月自检.' in made.output
+    again = runner.invoke(args=['houqin', 'canteen-routines', '--campus', 'test', '--kitchen', '操作间',
+                                '--dining-room', '餐厅'])
+    assert again.exit_code == 0 and 'nothing was changed' in again.output
+    with database.connection_context():
+        assert sorted(r.activity for r in Routine.select()) == ['accompany', 'canteen', 'sample', 'self_inspection']
