@@ -2,6 +2,7 @@
 and a logistics head ran into, each pinned."""
 import datetime as dt
 import gzip
+import os
 import re
 
 import pytest
@@ -400,6 +401,31 @@ def test_the_label_pdf_is_named_with_the_campus_date(as_role, school):
     stamp = today(zone).isoformat()
     assert stamp != utcnow().date().isoformat()
     assert f'labels-test-a4-3x8-{stamp}.pdf' in response.headers['Content-Disposition']
+
+
+def test_the_label_command_names_its_file_with_the_campus_clock(runner, school):
+    hour = utcnow().hour
+    zone = 'Pacific/Kiritimati' if hour >= 10 else 'Pacific/Pago_Pago'  # a zone whose date is not UTC's now
+    with database.connection_context():
+        Campus.update(timezone=zone).where(Campus.id == school['campus'].id).execute()
+    result = runner.invoke(args=['houqin', 'labels', '--layout', 'a4-3x8'])  # no --out: named by the command
+    if 'font' in result.output and result.exit_code != 0:
+        pytest.skip('no CJK font on this machine for PDF labels')
+    assert result.exit_code == 0, result.output
+    path = result.output.strip().split(' to ')[-1]
+    os.remove(path)
+    assert os.path.basename(path).startswith(f'test-a4-3x8-{today(zone):%Y%m%d}-')
+    assert today(zone) != utcnow().date()
+    assert 'HOUQIN_BASE_URL' not in result.output  # http://school.test is an address phones reach
+
+
+def test_the_label_command_warns_of_a_loopback_address(loopback_app, tmp_path):
+    admin_of(loopback_app)
+    result = loopback_app.test_cli_runner().invoke(args=['houqin', 'labels', '--out', str(tmp_path / 'a.pdf')])
+    if 'font' in result.output and result.exit_code != 0:
+        pytest.skip('no CJK font on this machine for PDF labels')
+    assert result.exit_code == 0, result.output
+    assert 'http://127.0.0.1:8000' in result.output and 'HOUQIN_BASE_URL' in result.output
 
 
 def test_no_demo_duty_log_entry_is_after_the_demo_was_loaded(app):

@@ -1,5 +1,4 @@
 """`flask houqin labels ...`: print labels from the command line into labels/ (PDF, or PNG for thermal printers)."""
-import datetime
 import os
 
 import click
@@ -8,9 +7,11 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from houqin import db
+from houqin.clock import format_local, utcnow
 from houqin.config import PROJECT_ROOT
 from houqin.labels import render
 from houqin.labels.compose import page_count
+from houqin.labels.facts import base_url_problem
 from houqin.labels.fonts import LabelFontError, label_font
 from houqin.labels.layouts import DEFAULT_LAYOUT, campus_layouts, find_layout, layout_problems
 from houqin.labels.lifecycle import MAX_UNCLAIMED_BATCH, create_unclaimed
@@ -63,6 +64,9 @@ def labels_command(layout_key, place_ref, kind, unprinted, codes, unclaimed_coun
         layout = find_layout(layout_key, campus)
         if layout is None:
             raise click.ClickException(f'unknown layout {layout_key!r}; see --list-layouts')
+        address = base_url_problem(current_app.config['BASE_URL'])
+        if address:
+            click.echo(address, err=True)
         problems = layout_problems(layout, modules)
         if problems:
             raise click.ClickException(f'layout {layout_key} cannot print: ' + ' '.join(problems))
@@ -83,7 +87,7 @@ def labels_command(layout_key, place_ref, kind, unprinted, codes, unclaimed_coun
         if not tags:
             raise click.ClickException('no labels match this selection')
         contents = label_contents(campus, tags)
-        stamp = datetime.datetime.now().strftime('%Y%m%d-%H%M%S')
+        stamp = format_local(utcnow(), campus.timezone, '%Y%m%d-%H%M%S')  # the school's clock, not the server's
         default = os.path.join(PROJECT_ROOT, 'labels', f'{campus.code}-{layout.key}-{stamp}')
         drawings = compose_labels(layout, contents, current_app.config['BASE_URL'], font)
         if png:
