@@ -169,6 +169,10 @@ def test_labels_for_a_loopback_address_are_refused_until_confirmed(loopback_app)
     sheet = admin.get('/admin/labels/sheet?kind=places&layout=a4-3x8').get_data(as_text=True)
     assert '手机现在还打不开这些标签。' in sheet and 'HOUQIN_BASE_URL' in sheet and 'http://127.0.0.1:8000' in sheet
     assert sheet.count('name="confirm_address"') == 3  # print, PDF, PNG
+    with database.connection_context():
+        token = Tag.select().where(Tag.place.is_null(False)).first().token
+    one = admin.get(f'/admin/labels/tag/{token}').get_data(as_text=True)
+    assert '手机现在还打不开这些标签。' in one and one.count('name="confirm_address"') == 2  # PNG 203 and 300 dpi
     token = csrf_token(admin, '/admin/labels/')
     form = {'csrf_token': token, 'layout': 'a4-3x8', 'kind': 'places', 'place_id': '0'}
     refused = admin.post('/admin/labels/print', data=form)
