@@ -12,6 +12,7 @@ from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
 from houqin.assets import views as stocktake_views
+from houqin.board import views as board_views
 from houqin.canteen import views as canteen_views
 from houqin.canteen.cli import canteen_routines_command
 from houqin.canteen.links import label_links as canteen_label_links
@@ -48,7 +49,7 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views)
+              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views, board_views)
 COMMANDS = (canteen_routines_command, labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 

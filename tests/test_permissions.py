@@ -11,7 +11,7 @@ import pytest
 from helpers import PASSWORD, login, make_app, make_school
 
 from houqin.db import database
-from houqin.models import LabelLayout, Membership, SchoolClass, User
+from houqin.models import Campus, LabelLayout, Membership, SchoolClass, User
 from houqin.permissions import ALL_ROLES, PERMISSIONS, PUBLIC, SIGNED_IN, can
 from houqin.vocab import ROLES
 
@@ -106,6 +106,7 @@ def sample_args(school):
         stocktake = stocktake_samples(school)
         canteen = canteen_samples(school)
         school_class = SchoolClass.create(campus=school['campus'], grade='初一', name='初一(1)班')
+        Campus.update(board_enabled=True).where(Campus.id == school['campus'].id).execute()  # the public board
     return {
         'place_id': school['room'].id,
         'item_id': school['desk'].id,
@@ -123,6 +124,7 @@ def sample_args(school):
         **stocktake,
         **canteen,
         'class_id': school_class.id,
+        'code': school['campus'].code,
     }
 
 

@@ -81,6 +81,7 @@ class CampusForm(FlaskForm):
     timezone = StringField(_l('Time zone'), validators=[DataRequired(_l('Please enter a time zone.'))],
                            description=_l('Times are shown in this zone, e.g. Asia/Shanghai.'))
     allow_anonymous_reports = BooleanField(_l('Anyone who scans a label may report a problem without logging in'))
+    board_enabled = BooleanField(_l('Public board: show this campus\'s board without log-in (for a corridor TV)'))
 
     def validate_timezone(self, field):
         if field.data.strip() not in available_timezones():
@@ -99,6 +100,7 @@ def campus_settings():
         campus.name = form.name.data.strip()
         campus.timezone = form.timezone.data.strip()
         campus.allow_anonymous_reports = form.allow_anonymous_reports.data
+        campus.board_enabled = form.board_enabled.data
         with write_transaction():
             campus.save()
             log_change('update', campus, before=before, summary=campus.name)
