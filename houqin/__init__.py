@@ -35,6 +35,7 @@ from houqin.patrol import (report_views as patrol_report_views, route_views as p
 from houqin.patrol.cli import patrol_check_command
 from houqin.places import views as place_views
 from houqin.repairs import board as repair_board, views as repair_views
+from houqin.reports import views as report_views
 from houqin.repairs.workflow import enqueue_overdue
 from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
@@ -49,7 +50,8 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views, board_views)
+              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views, board_views,
+              report_views)
 COMMANDS = (canteen_routines_command, labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 

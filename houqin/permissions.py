@@ -52,6 +52,7 @@ PERMISSIONS = {
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)
     'classes.manage': {'admin', 'manager'},              # add and edit classes, their head teachers and classrooms
     'scores.view': {'admin', 'manager', 'teacher', 'viewer', 'inspector'},  # weekly hygiene scores by grade, 卫生流动锦旗
+    'reports.view': {'admin', 'manager', 'viewer', 'inspector'},  # the printable term report (学期总结)
 }
 
 

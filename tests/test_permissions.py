@@ -58,6 +58,7 @@ canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 scores.view         ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✓       ✓
+reports.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 '''
 
 
