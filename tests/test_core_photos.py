@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 from werkzeug.datastructures import FileStorage
 
+from houqin import photos
 from houqin.db import database
 from houqin.models import Photo, Record, Tag
 from houqin.photos import (JPEG_QUALITY, LONG_SIDE, MAX_PIXELS, MAX_UNREDUCED_PIXELS, PhotoError, PreparedPhoto,
@@ -88,6 +89,20 @@ def test_a_palette_png_with_transparency_becomes_white_too():
     assert out.getpixel((1, 1)) == (0, 0, 255) and out.getpixel((8, 8)) == (255, 255, 255)
 
 
+def test_a_cmyk_jpeg_comes_out_rgb():
+    out = decode_photo(encoded(Image.new('CMYK', (16, 16), (0, 255, 255, 0)), 'JPEG', quality=95))
+    assert out.mode == 'RGB'
+    red, green, blue = out.getpixel((8, 8))
+    assert red > 200 and green < 60 and blue < 60
+
+
+def test_a_palette_png_without_transparency_comes_out_rgb():
+    image = Image.new('P', (10, 10), 1)
+    image.putpalette([0, 0, 0, 0, 200, 0] + [0] * 762)
+    out = decode_photo(encoded(image, 'PNG'))
+    assert out.mode == 'RGB' and out.getpixel((5, 5)) == (0, 200, 0)
+
+
 def test_a_grey_photo_comes_out_rgb():
     out = decode_photo(encoded(Image.new('L', (30, 20), 90), 'PNG'))
     assert out.mode == 'RGB' and out.getpixel((3, 3)) == (90, 90, 90)
@@ -129,8 +144,10 @@ def test_a_large_jpeg_is_decoded_reduced(tmp_path):
     path = tmp_path / 'big.jpg'
     path.write_bytes(encoded(Image.new('RGB', (8000, 6000), (90, 90, 200)), 'JPEG', quality=30))
     assert decode_photo(path.read_bytes()).size == (2048, 1536)
-    done = subprocess.run([sys.executable, '-c', MEASURE, str(path)], capture_output=True, text=True,
-                          cwd=os.getcwd(), check=True)
+    package_root = os.path.dirname(os.path.dirname(photos.__file__))   # the houqin this test imported
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [package_root, os.environ.get('PYTHONPATH')]))}
+    done = subprocess.run([sys.executable, '-c', MEASURE, str(path)], capture_output=True, text=True, env=env,
+                          check=True)
     measured = json.loads(done.stdout)
     assert measured['size'] == [2048, 1536]
     assert measured['grew_kb'] < 100 * 1024, measured

@@ -1,9 +1,11 @@
 """Records (houqin/scan/records.py): submission ids, the phone's clock, the stored keys, storing once, the
 anonymous hourly limit and the record queries — pinned for bench/mutation.py, without HTTP."""
 import datetime
+import time
 import uuid
 
 import pytest
+from test_races import Meeting, in_app, is_uuid_lookup, race
 
 from houqin.db import database
 from houqin.models import Photo, Record, Tag
@@ -52,6 +54,16 @@ def test_client_time_is_naive_utc():
                                   '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z', '0001-01-01T00:00:00+01:00'])
 def test_no_client_time_when_absent_unreadable_without_zone_or_outside_2000_to_2100(text):
     assert parse_client_time(text) is None
+
+
+def test_client_time_is_utc_on_a_server_whose_clock_is_set_to_china_time(monkeypatch):
+    monkeypatch.setenv('TZ', 'Asia/Shanghai')
+    time.tzset()
+    try:
+        assert parse_client_time('2026-12-02T16:30:00+08:00') == datetime.datetime(2026, 12, 2, 8, 30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_client_time_range_includes_2000_and_excludes_2100():
@@ -114,6 +126,33 @@ def test_a_submission_is_stored_once(app, school):
         assert (stored.place_id, stored.item_id, stored.tag_id) == (school['room'].id, None, tag.id)
 
 
+def test_the_same_id_from_two_anonymous_addresses_is_two_records(app, school):
+    with app.test_request_context(), database.connection_context():
+        tag = tag_of(school)
+        first, _ = submit_record(ID, tag, school['room'], activity='note', client_address='1.1.1.1')
+        second, created = submit_record(ID, tag, school['room'], activity='note', client_address='2.2.2.2')
+        assert created and first.id != second.id
+        assert Record.get_by_id(second.id).uuid == client_key(ID, tag, None, '2.2.2.2')
+
+
+def test_the_same_submission_twice_at_once_is_created_once(app, school, monkeypatch):
+    meeting = Meeting('lookup')
+    meeting.wrap_lookup(monkeypatch, Record, 'get_or_none', is_uuid_lookup)
+    tag, teacher = tag_of(school), school['users']['teacher']
+
+    def send():
+        with app.test_request_context():
+            record, created = submit_record(ID, tag, school['room'], activity='report', user=teacher)
+            return record.id, created
+    outcomes = race(in_app(app, send), in_app(app, send))
+    assert [error for _result, error in outcomes] == [None, None]
+    results = [result for result, _error in outcomes]
+    assert sorted(created for _id, created in results) == [False, True]
+    assert results[0][0] == results[1][0]
+    with database.connection_context():
+        assert Record.select().count() == 1
+
+
 def test_the_same_id_from_another_person_is_another_record(app, school):
     with app.test_request_context(), database.connection_context():
         tag = tag_of(school)
@@ -173,8 +212,9 @@ def test_anonymous_reports_stop_at_the_hourly_limit_per_address(app, school):
     with app.test_request_context(), database.connection_context():
         anonymous_report(school, 1)
         anonymous_report(school, 2)
-        with pytest.raises(TooManyReports):
+        with pytest.raises(TooManyReports) as refused:
             anonymous_report(school, 3)
+        assert refused.value.args == ('9.9.9.9',)
         assert Record.select().count() == 2
         anonymous_report(school, 4, address='8.8.8.8')        # another address has its own count
         _same, created = anonymous_report(school, 1)           # a resubmission is no new report
@@ -185,6 +225,16 @@ def test_anonymous_reports_stop_at_the_hourly_limit_per_address(app, school):
         submit_record(str(uuid.UUID(int=6)), tag_of(school), school['room'], activity='note',
                       client_address='9.9.9.9')
         assert Record.select().count() == 5
+
+
+def test_anonymous_reports_without_an_address_share_one_count(app, school):
+    app.config['ANONYMOUS_REPORTS_PER_HOUR'] = 1
+    with app.test_request_context(), database.connection_context():
+        submit_record(str(uuid.UUID(int=1)), tag_of(school), school['room'], activity='report', reporter_name='x')
+        with pytest.raises(TooManyReports):
+            submit_record(str(uuid.UUID(int=2)), tag_of(school), school['room'], activity='report',
+                          reporter_name='y')
+        assert Record.select().count() == 1
 
 
 def test_within_anonymous_limit_refuses_at_the_limit(app, school):
@@ -200,7 +250,7 @@ def test_within_anonymous_limit_refuses_at_the_limit(app, school):
 def test_anonymous_reports_since_counts_the_last_hour_of_one_address(app, school):
     now = datetime.datetime.utcnow()
     with app.test_request_context(), database.connection_context():
-        for number, minutes in ((1, 5), (2, 59), (3, 61), (4, 120)):
+        for number, minutes in ((1, 5), (2, 59), (3, 60.5), (4, 120)):
             record, _ = anonymous_report(school, number)
             Record.update(created_at=now - datetime.timedelta(minutes=minutes)).where(Record.id == record.id) \
                 .execute()
@@ -244,6 +294,26 @@ def test_recent_records_are_newest_first_with_who_made_them(app, school):
         assert [r.id for r in recent_records(item=desk)] == [made[3]]
         first = recent_records(place=room)[0]
         assert (first.user.username, first.user.display_name, first.activity) == ('janitor', 'Janitor', 'cleaning')
+
+
+def test_recent_records_newest_first_whatever_order_they_were_stored_in(app, school):
+    with app.test_request_context(), database.connection_context():
+        room, tag = school['room'], tag_of(school)
+        made = []
+        for number, day in enumerate((3, 1, 2)):
+            record, _ = submit_record(str(uuid.UUID(int=number)), tag, room, activity='report',
+                                      reporter_name=f'家长{number}', client_address='1.1.1.1', outcome='problem',
+                                      note=f'note {number}')
+            Record.update(created_at=datetime.datetime(2026, 12, day, 8)).where(Record.id == record.id).execute()
+            made.append(record.id)
+        # a record at the floor above is not at the room
+        submit_record(str(uuid.UUID(int=9)), tag, school['floor'], activity='report', reporter_name='z',
+                      client_address='1.1.1.1')
+        found = recent_records(place=room)
+        assert [r.id for r in found] == [made[0], made[2], made[1]]           # anonymous ones included
+        first = found[0]
+        assert (first.created_at, first.activity, first.outcome, first.note, first.reporter_name, first.user_id) \
+            == (datetime.datetime(2026, 12, 3, 8), 'report', 'problem', 'note 0', '家长0', None)
 
 
 def test_recent_records_show_ten_by_default(app, school):
