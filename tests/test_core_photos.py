@@ -128,13 +128,21 @@ def test_a_large_photo_is_shrunk_to_2048_with_lanczos():
 
 
 MEASURE = """
-import json, resource, sys
+import json, sys
 from houqin.photos import decode_photo
+
+
+def peak_kb():
+    # this process's own peak (VmHWM starts afresh at exec; getrusage's maxrss would carry the parent's)
+    for line in open('/proc/self/status'):
+        if line.startswith('VmHWM:'):
+            return int(line.split()[1])
+
+
 data = open(sys.argv[1], 'rb').read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_kb()
 image = decode_photo(data)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({'size': image.size, 'grew_kb': after - before}))
+print(json.dumps({'size': image.size, 'grew_kb': peak_kb() - before}))
 """
 
 
@@ -150,7 +158,7 @@ def test_a_large_jpeg_is_decoded_reduced(tmp_path):
                           check=True)
     measured = json.loads(done.stdout)
     assert measured['size'] == [2048, 1536]
-    assert measured['grew_kb'] < 100 * 1024, measured
+    assert measured['grew_kb'] < 150 * 1024, measured     # reduced: ~80 MB; at full size: ~250 MB
 
 
 # --- the stored JPEG -------------------------------------------------------------------------------------

@@ -314,6 +314,7 @@ def test_recent_records_newest_first_whatever_order_they_were_stored_in(app, sch
         first = found[0]
         assert (first.created_at, first.activity, first.outcome, first.note, first.reporter_name, first.user_id) \
             == (datetime.datetime(2026, 12, 3, 8), 'report', 'problem', 'note 0', '家长0', None)
+        assert first.user is None
 
 
 def test_recent_records_show_ten_by_default(app, school):
