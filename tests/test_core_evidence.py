@@ -193,3 +193,16 @@ def test_valid_locations_include_the_edges_of_the_globe(fix):
                                  (0, 0, -5), (0, 0, 100000), (None, 0, 10), (0, 'east', 10), (0, 0, None)])
 def test_invalid_locations(fix):
     assert valid_location(*fix) is False
+
+
+def test_a_scans_burst_flag_stays_as_first_shown_until_a_larger_burst_comes():
+    # Flags are recomputed at every scan; a scan already flagged for a burst of three keeps that flag's seconds
+    # when a later, equally large burst overlaps it (the evidence shown does not drift as the night goes on).
+    scans = [(at(0), 1), (at(10), 2), (at(20), 3), (at(70), 1)]
+    assert burst_members(scans[:3]) == {0: (3, 20), 1: (3, 20), 2: (3, 20)}
+    assert burst_members(scans) == {0: (3, 20), 1: (3, 20), 2: (3, 20), 3: (3, 60)}
+
+
+def test_at_exactly_both_accuracies_plus_the_margin_a_scan_is_near():
+    # 'far' is further apart than both accuracies plus the margin: the same point with nothing to spare is near
+    assert location_check((31.2, 121.4, 0), (31.2, 121.4, 0), margin=0) == ('near', 0)

@@ -2,6 +2,7 @@
 windows and their grace, holidays, nights, the rounds due and next, and a finished round's outcome — pinned
 for bench/mutation.py. Times are naive UTC; Shanghai is UTC+8 all year."""
 import datetime as dt
+import time
 
 import pytest
 
@@ -44,8 +45,9 @@ def test_start_offsets_every_n_minutes_and_fixed():
     assert RoundPlan(dt.time(22), dt.time(6), every_minutes=180).start_offsets() == [0, 180, 360]
     fixed = RoundPlan(dt.time(22), dt.time(6), (dt.time(6), dt.time(22), dt.time(5, 59), dt.time(23)))
     assert fixed.start_offsets() == [0, 60, 479]        # 06:00 is the shift's end: no round starts there
-    with pytest.raises(PlanError, match='every_minutes must be positive'):
+    with pytest.raises(PlanError) as refused:
         RoundPlan(dt.time(22), dt.time(6), every_minutes=-5).start_offsets()
+    assert str(refused.value) == 'every_minutes must be positive'
     assert RoundPlan(dt.time(22), dt.time(6), every_minutes=1).start_offsets()[-1] == 479
 
 
@@ -56,9 +58,10 @@ def test_parse_hhmm_edges():
     assert parse_hhmm(' 23:59 ') == dt.time(23, 59)
     assert parse_hhmm('00:00') == dt.time(0, 0)
     assert parse_hhmm('7：30') == dt.time(7, 30)
-    for bad in ('24:01', '123:00', ':00', '12:', '12:345', '1 2:00', '12-00'):
-        with pytest.raises(ValueError, match='not a time of day'):
+    for bad in ('24:01', '123:00', '012:00', '12:60', ':00', '12:', '12:345', '1 2:00', '12-00'):
+        with pytest.raises(ValueError) as refused:
             parse_hhmm(bad)
+        assert str(refused.value) == f'not a time of day: {bad!r}'
 
 
 def test_minutes_and_hhmm():
@@ -70,12 +73,24 @@ def test_fixed_starts_are_ordered_from_the_shift_start_and_deduplicated():
     assert sorted_starts(['01:00', '22:00', '23:30', '1:00'], '22:00') == \
         [dt.time(22), dt.time(23, 30), dt.time(1)]
     assert sorted_starts(None, '22:00') == []
+    assert sorted_starts(['02:00', '20:00', '12:00', '08:00'], '08:00') == \
+        [dt.time(8), dt.time(12), dt.time(20), dt.time(2)]
 
 
 def test_wall_to_utc_runs_into_later_days():
     assert wall_to_utc(NIGHT, 22 * 60, SHANGHAI) == utc(2026, 3, 10, 14)
     assert wall_to_utc(NIGHT, 24 * 60 + 90, SHANGHAI) == utc(2026, 3, 10, 17, 30)
     assert wall_to_utc(NIGHT, 48 * 60, SHANGHAI) == utc(2026, 3, 11, 16)
+
+
+def test_wall_times_are_utc_on_a_server_whose_clock_is_set_to_china_time(monkeypatch):
+    monkeypatch.setenv('TZ', 'Asia/Shanghai')
+    time.tzset()
+    try:
+        assert wall_to_utc(NIGHT, 22 * 60, 'Europe/Berlin') == utc(2026, 3, 10, 21)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_shift_window():
@@ -180,7 +195,8 @@ def test_next_round_is_the_first_starting_after_the_moment():
     assert next_round(utc(2026, 3, 10, 14), chooser, SHANGHAI).start == utc(2026, 3, 10, 16)   # not the one at 14:00
     assert seen[0] == dt.date(2026, 3, 9) and seen[-1] == dt.date(2026, 3, 10)
     chooser, seen = nightly(only=[dt.date(2026, 3, 12)])
-    assert next_round(utc(2026, 3, 10, 5), chooser, SHANGHAI).start == utc(2026, 3, 12, 14)
+    found = next_round(utc(2026, 3, 10, 5), chooser, SHANGHAI)
+    assert found.start == utc(2026, 3, 12, 14) and found.holiday is True
     assert seen == [dt.date(2026, 3, 9), dt.date(2026, 3, 10), dt.date(2026, 3, 11), dt.date(2026, 3, 12)]
     chooser, _seen = nightly(only=[dt.date(2026, 3, 13)])
     assert next_round(utc(2026, 3, 10, 5), chooser, SHANGHAI) is None
