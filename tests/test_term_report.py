@@ -9,7 +9,7 @@ import pytest
 from houqin import db
 from houqin.clock import to_utc
 from houqin.models import Item, PatrolRun, Record, Route, Term, WorkOrder, WorkOrderEvent
-from houqin.reports.term import Period, counts
+from houqin.reports.term import Period, counts, this_and_previous
 
 ZONE = 'Asia/Shanghai'
 THIS = Period('2026学年第一学期', datetime.date(2026, 9, 1), datetime.date(2027, 1, 23))
@@ -79,3 +79,16 @@ def test_the_page_shows_the_counts_and_three_charts(term, as_role):
     page = as_role('viewer').get('/reports/term').get_data(as_text=True)
     assert page.count('<svg class="chart"') == 3 and '维修分类' in page and '<script' not in page
     assert as_role('janitor').get('/reports/term').status_code == 403
+
+
+def test_the_previous_term_without_one_in_the_calendar_is_the_half_year_before(school):
+    with db.database.connection_context():
+        campus = school['campus']
+        now, before = this_and_previous(campus, datetime.date(2026, 12, 3))
+        assert (now.first, now.last, before.first, before.last) == (
+            datetime.date(2026, 8, 1), datetime.date(2027, 1, 31), datetime.date(2026, 2, 1), datetime.date(2026, 7, 31))
+        Term.create(campus=campus, name=THIS.name, starts_on=THIS.first, ends_on=THIS.last)  # the demo's calendar
+        now, before = this_and_previous(campus, datetime.date(2026, 12, 3))
+        assert (now.name, before.first, before.last) == (THIS.name, datetime.date(2026, 2, 1), datetime.date(2026, 7, 31))
+        Term.create(campus=campus, name=LAST.name, starts_on=LAST.first, ends_on=LAST.last)
+        assert this_and_previous(campus, datetime.date(2026, 12, 3))[1] == LAST

@@ -11,7 +11,7 @@ import datetime
 from houqin.admin.dashboard import RECTIFIED_STATUSES, rate, term_bounds
 from houqin.clock import days_bounds, utcnow, zone_name
 from houqin.models import Item, PatrolRun, Record, Route, Term, WorkOrder, WorkOrderEvent
-from houqin.repairs.stats import orders_between, term_counts
+from houqin.repairs.stats import current_term, orders_between, term_counts
 from houqin.routines.compliance import compliance_counts
 from houqin.routines.ledgers import NOT_INSPECTIONS
 from houqin.routines.service import engine_inputs, rule_of
@@ -26,7 +26,7 @@ class Period:
 
 
 def this_and_previous(campus, today):
-    """(this term, the one before) from the campus calendar, else the usual half-years."""
+    """(this term, the one before) from the campus calendar, else the usual half-years (Feb–Jul, Aug–Jan)."""
     first, last = term_bounds(campus, today)
     term = Term.get_or_none((Term.campus == campus) & (Term.starts_on == first))
     current = Period(term.name if term else f'{first:%Y-%m-%d} – {last:%Y-%m-%d}', first, last)
@@ -34,11 +34,10 @@ def this_and_previous(campus, today):
               .first())
     if before:
         return current, Period(before.name, before.starts_on, before.ends_on)
-    prev_first, prev_last = term_bounds(campus, first - datetime.timedelta(days=1))
-    if prev_last >= first:
-        prev_last = first - datetime.timedelta(days=1)
+    prev_first, prev_last = current_term(first - datetime.timedelta(days=1))
+    if prev_last >= first:  # the usual half-year around the day before overlaps this term: take the one before
+        prev_first, prev_last = current_term(prev_first - datetime.timedelta(days=1))
     return current, Period(f'{prev_first:%Y-%m-%d} – {prev_last:%Y-%m-%d}', prev_first, prev_last)
-
 
 def cleaning_on_time(campus, start, end, now):
     """(on time, closed slots) of the campus's cleaning in [start, min(end, now))."""
