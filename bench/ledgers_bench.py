@@ -3,6 +3,11 @@ xlsx by `flask houqin ledger cleaning` in a fresh process; prints rows, seconds,
 and 100 k rows can be compared (flat memory: the rows stream through openpyxl's write-only mode).
 
     .venv/bin/python bench/ledgers_bench.py 10000 100000
+    .venv/bin/python bench/ledgers_bench.py --heap 10000 100000   # Python's own peak (tracemalloc) instead
+
+RSS also counts SQLite's page cache (up to 64 MB, db.py), which fills as the database grows; --heap measures
+only what Python allocates (tracemalloc, in the same fresh process, so slower), where a growing row list, a
+cache or openpyxl's shared strings would show.
 """
 import datetime
 import os
@@ -42,27 +47,46 @@ def build(url, rows):
                                     for i in range(start, min(rows, start + 5000))]).execute()
 
 
-def measure(rows):
+HEAP_CHILD = """
+import sys, tracemalloc
+tracemalloc.start()
+from app import app
+result = app.test_cli_runner().invoke(args=sys.argv[1:])
+assert result.exit_code == 0, result.output
+print(tracemalloc.get_traced_memory()[1])
+"""
+
+
+def measure(rows, heap=False):
     """(seconds, bytes, peak RSS in MB) of exporting `rows` cleaning records in a child process."""
     folder = tempfile.mkdtemp(prefix='ledgers-bench-')
     url = f'sqlite:///{folder}/bench.db'
     build(url, rows)
     out = os.path.join(folder, 'cleaning.xlsx')
     env = dict(os.environ, HOUQIN_DATABASE_URL=url, FLASK_APP='app')
+    args = ['houqin', 'ledger', 'cleaning', '--from', '2025-09-01', '--to', '2026-08-31', '--out', out,
+            '--campus', 'bench']
     began = time.monotonic()
-    subprocess.run([sys.executable, '-m', 'flask', 'houqin', 'ledger', 'cleaning', '--from', '2025-09-01',
-                    '--to', '2026-08-31', '--out', out, '--campus', 'bench'], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    if heap:
+        done = subprocess.run([sys.executable, '-c', HEAP_CHILD, *args], cwd=ROOT, env=env, check=True,
+                              capture_output=True, text=True)
+        peak = int(done.stdout.split()[-1]) / 2 ** 20
+    else:
+        subprocess.run([sys.executable, '-m', 'flask', *args], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     seconds = time.monotonic() - began
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return seconds, os.path.getsize(out), peak
 
 
 if __name__ == '__main__':
-    for count in [int(a) for a in sys.argv[1:]] or [10_000, 100_000]:
+    heap = '--heap' in sys.argv
+    counts = [int(a) for a in sys.argv[1:] if a != '--heap'] or [10_000, 100_000]
+    for count in counts:
         # RUSAGE_CHILDREN is the largest child so far: measure in a fresh interpreter per size.
-        if len(sys.argv) > 2 or not sys.argv[1:]:
-            subprocess.run([sys.executable, __file__, str(count)], check=True)
+        if len(counts) > 1:
+            subprocess.run([sys.executable, __file__, str(count)] + (['--heap'] if heap else []), check=True)
             continue
-        seconds, size, peak = measure(count)
-        print(f'{count:>7} rows  {seconds:6.1f} s  {size / 1e6:6.1f} MB xlsx  peak RSS {peak:6.0f} MB')
+        seconds, size, peak = measure(count, heap)
+        what = 'peak Python heap' if heap else 'peak RSS'
+        print(f'{count:>7} rows  {seconds:6.1f} s  {size / 1e6:6.1f} MB xlsx  {what} {peak:6.1f} MB')

@@ -23,15 +23,26 @@ def export(runner, kind, path):
                                str(path), '--campus', 'test'])
 
 
-def test_typed_formulas_stay_text_in_every_workbook(app, school, runner, tmp_path):
-    with db.database.connection_context():
-        Place.update(name=TYPED['place']).where(Place.id == school['building'].id).execute()
+def test_typed_formulas_stay_text_in_every_workbook(app, school, runner, tmp_path, as_role):
+    manager = as_role('manager')
+    building = school['building']
+    path = f'/admin/places/{building.id}'
+    typed_place = {'csrf_token': csrf_token(manager, path), 'name': TYPED['place'], 'kind': 'building', 'parent': 0, 'code': 'A',
+                   'note': ''}
+    assert manager.post(path, data=typed_place).status_code == 302  # the manager types the building's name
     client = app.test_client()
     data = {'csrf_token': csrf_token(client, '/t/ABCDEFGH12'), 'submission_id': str(uuid.uuid4()),
             'title': TYPED['title'], 'name': TYPED['name'], 'phone': '-1'}
     assert client.post('/t/ABCDEFGH12/report', data=data).status_code == 302
     with db.database.connection_context():
-        WorkOrder.update(liable_party='-1').execute()
+        order = WorkOrder.get()
+        WorkOrder.update(status='done').execute()  # compensation is recorded on a finished job
+    path = f'/repairs/{order.id}'
+    compensate = {'csrf_token': csrf_token(manager, path), 'action': 'compensate', 'liable_party': '-1',
+                  'compensation': '20'}
+    assert manager.post(f'{path}/act', data=compensate).status_code == 302
+    with db.database.connection_context():
+        assert Place.get_by_id(building.id).name == TYPED['place'] and WorkOrder.get().liable_party == '-1'
     texts = set()
     for kind in CATALOGUE:
         path = tmp_path / f'{kind}.xlsx'
