@@ -86,6 +86,8 @@ def test_the_command_refuses_an_unknown_kind_a_bad_date_and_a_bad_suffix(app, sc
 
 def test_the_ledgers_page_filters_and_downloads(app, school, as_role):
     manager = as_role('manager')
+    assert 'href="/ledgers/">台账</a>' in manager.get('/admin/').get_data(as_text=True)  # in the menu
+    assert 'href="/ledgers/"' not in as_role('janitor').get('/').get_data(as_text=True)
     page = manager.get('/ledgers/')
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and '台账' in html
