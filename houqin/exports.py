@@ -1,8 +1,6 @@
 """What every export shares: cells a spreadsheet shows as text, never runs as a formula, and CSV files Excel
 opens with the Chinese intact. Every exported cell someone could have typed goes through safe_cell (CSV) or
 sheet_cell (xlsx); both decide with looks_like_formula."""
-import csv
-import io
 import re
 
 from openpyxl.cell import WriteOnlyCell
@@ -41,14 +39,3 @@ def sheet_cell(sheet, value):
     cell.quotePrefix = True
     return cell
 
-
-def csv_text(header, rows):
-    """CSV text for a spreadsheet: a UTF-8 byte-order mark (so Excel reads Chinese), every cell through
-    safe_cell."""
-    out = io.StringIO()
-    out.write('\ufeff')
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(str(cell)) for cell in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
-    return out.getvalue()

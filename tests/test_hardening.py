@@ -120,15 +120,16 @@ def test_ledger_csv_cells_never_run_as_formulas(app, school, as_role):
             'name': name, 'phone': '-1'}
     assert client.post('/t/ABCDEFGH12/report', data=data).status_code == 302
     WorkOrder.update(liable_party='\t-cmd').execute()
-    response = as_role('manager').get('/repairs/ledger.csv')
+    response = as_role('manager').get('/repairs/ledger.csv', follow_redirects=True)  # now the one ledger export
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip('\ufeff'))))
-    assert len(rows) == 2
-    number, _reported, where, problem, *_middle, reporter, _repaired, _due, _done, _closed, _cost, liable, _comp = \
-        rows[1]
+    assert len(rows) == 3  # title, header, the order
+    number, _reported, where, _asset, problem, _category, _priority, _hazard, _status, reporter, *_rest = rows[2]
+    liable = rows[2][13]
+    assert rows[1][13] == '责任人'  # headers in the user's language, while streaming too
     assert (problem, reporter, where, liable) == ("'" + title, "'" + name, "'+地下楼 › 一楼 › 101教室", "'\t-cmd")
     assert number == WorkOrder.get().number
-    assert not any(cell.startswith(('=', '+', '-', '@', '\t', '\r')) for cell in rows[0] + rows[1])
+    assert not any(cell.startswith(('=', '+', '-', '@', '\t', '\r')) for row in rows for cell in row)
 
 
 @pytest.mark.parametrize('value, expected', [

@@ -353,7 +353,9 @@ def test_ledger_counts_parts_time_to_close_overdue_and_compensation(app, as_role
     assert re.search(r'<td>水电照明</td><td class="num">3</td>', html)
     assert '四(1)班 张三' in html and '¥30.00' in html
     assert '33%' in html  # one of three overdue
-    csv_text = manager.get('/repairs/ledger.csv').get_data(as_text=True)
+    old_address = manager.get('/repairs/ledger.csv')
+    assert old_address.status_code == 302 and '/ledgers/download?' in old_address.headers['Location']
+    csv_text = manager.get('/repairs/ledger.csv', follow_redirects=True).get_data(as_text=True)
     assert csv_text.startswith('\ufeff') and '四(1)班 张三' in csv_text and orders[0].number in csv_text
     assert page(manager, '/repairs/ledger?from=2026-13-01')[0] == 400
 

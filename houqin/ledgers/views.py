@@ -1,7 +1,7 @@
 """The ledgers page (台账): every ledger of the catalogue with one filter form, and its xlsx / CSV download."""
 import tempfile
 
-from flask import Blueprint, Response, abort, g, render_template, request, send_file
+from flask import Blueprint, Response, abort, g, render_template, request, send_file, stream_with_context
 from flask_babel import gettext as _
 
 from houqin.ledgers.catalogue import CATALOGUE
@@ -66,7 +66,8 @@ def download():
         return page(values, error, 400)
     name = file_name(ledger, query, suffix)
     if suffix == 'csv':
-        return Response(csv_chunks(ledger, query), mimetype='text/csv; charset=utf-8',
+        # In the request's context: the headers are translated (and the database read) while streaming.
+        return Response(stream_with_context(csv_chunks(ledger, query)), mimetype='text/csv; charset=utf-8',
                         headers={'Content-Disposition': f'attachment; filename="{name}"'})
     out = tempfile.TemporaryFile()
     write_xlsx(ledger, query, out)

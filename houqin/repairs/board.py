@@ -1,5 +1,5 @@
 """The logistics head's repair pages: the board with filters and bulk assign, the ledger and counts, settings."""
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from peewee import JOIN
@@ -7,13 +7,11 @@ from peewee import JOIN
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
 from houqin.db import write_transaction
-from houqin.exports import csv_text
 from houqin.models import Membership, Place, RepairCategory, RepairSettings, User, WorkOrder
 from houqin.permissions import requires
 from houqin.places.tree import descendant_ids, place_paths
 from houqin.repairs import stats, workflow
 from houqin.repairs.workflow import OPEN_STATUSES, TransitionRefused, WAITING_STATUSES, apply_action
-from houqin.templating import local_time
 from houqin.vocab import CATEGORY_LABELS, ORDER_STATUS_LABELS, PRIORITY_LABELS
 from houqin.web import Page, bounded_date, bounded_int, int_or_none, page_number, safe_next
 
@@ -145,24 +143,10 @@ def ledger():
 @bp.route('/ledger.csv')
 @requires('repairs.view')
 def ledger_csv():
-    """The ledger's orders as a spreadsheet (UTF-8 with BOM, so Excel reads the Chinese)."""
+    """The old address of the repairs spreadsheet: the same period from the one ledger export (台账)."""
     start, end, _error = ledger_range()
-    orders = stats.orders_between(g.campus, start, end)
-    paths = place_paths(g.campus, {o.place_id for o in orders if o.place_id})
-    finished = stats.first_finish_times(orders)
-    header = [_('Number'), _('Reported at'), _('Where'), _('Problem'), _('Category'), _('Priority'),
-              _('Safety hazard'), _('Status'), _('Reported by'), _('Repaired by'), _('Due'), _('Done at'),
-              _('Closed at'), _('Cost'), _('Liable party'), _('Compensation')]
-    rows = ([o.number, local_time(o.created_at), paths.get(o.place_id, ''), o.title,
-             CATEGORY_LABELS.get(o.category, o.category), PRIORITY_LABELS.get(o.priority, o.priority),
-             _('yes') if o.hazard else '', ORDER_STATUS_LABELS.get(o.status, o.status),
-             o.reporter.name if o.reporter_id else o.reporter_name,
-             o.assignee.name if o.assignee_id else '', local_time(o.due_at), local_time(finished.get(o.id)),
-             local_time(o.closed_at), o.cost if o.cost is not None else '', o.liable_party,
-             o.compensation if o.compensation is not None else ''] for o in orders)
-    name = f'repairs-{start.isoformat()}-{end.isoformat()}.csv'
-    return Response(csv_text(header, rows), mimetype='text/csv; charset=utf-8',
-                    headers={'Content-Disposition': f'attachment; filename="{name}"'})
+    return redirect(url_for('ledgers.download', kind='repairs', format='csv', period='custom',
+                            **{'from': start.isoformat(), 'to': end.isoformat()}))
 
 
 # Settings: who gets each category, due hours -------------------------------------------------------------
