@@ -6,6 +6,7 @@ import uuid
 
 import psycopg
 import pytest
+from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from houqin import create_app, db
@@ -212,6 +213,31 @@ CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backg
                  '--disable-component-update', '--disable-sync']
 needs_chromium = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                     reason=f'{CHROMIUM} is not installed (apt-get install chromium)')
+
+
+def sign_in(page, live_server, username, then='/'):
+    """Sign a browser page in through the log-in form, asking to go on to `then`."""
+    page.goto(f'{live_server}/login?next={then}')
+    page.fill('input[name=username]', username)
+    page.fill('input[name=password]', PASSWORD)
+    page.get_by_role('button', name='登录').click()
+
+
+def sign_in_from_label(page, live_server, token, username):
+    """Scan (open the label URL), follow the log-in link, sign in, and land back on the label."""
+    page.goto(f'{live_server}/T/{token}')
+    page.locator('footer').get_by_role('link', name='工作人员登录').click()
+    page.fill('input[name=username]', username)
+    page.fill('input[name=password]', PASSWORD)
+    page.get_by_role('button', name='登录').click()
+    page.wait_for_url(f'**/t/{token}')
+
+
+def photo_file(tmp_path, name, color, size=(3000, 2000), quality=95):
+    """A phone-camera-sized JPEG of one colour, as a path for set_input_files."""
+    path = tmp_path / name
+    Image.new('RGB', size, color).save(path, 'JPEG', quality=quality)
+    return str(path)
 
 
 PHONE = {'viewport': {'width': 390, 'height': 844}, 'device_scale_factor': 2, 'is_mobile': True, 'has_touch': True,

@@ -8,8 +8,7 @@ import io
 
 import openpyxl
 import pytest
-from helpers import PASSWORD, needs_chromium
-from PIL import Image
+from helpers import needs_chromium, photo_file, sign_in, sign_in_from_label
 from playwright.sync_api import expect
 
 from houqin.clock import utcnow
@@ -47,21 +46,6 @@ def canteen(school):
     return fridge
 
 
-def photo(tmp_path, name, color):
-    path = tmp_path / name
-    Image.new('RGB', (1600, 1200), color).save(path, 'JPEG', quality=90)
-    return str(path)
-
-
-def sign_in_from_label(page, live_server, token, username):
-    page.goto(f'{live_server}/T/{token}')
-    page.locator('footer').get_by_role('link', name='工作人员登录').click()
-    page.fill('input[name=username]', username)
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
-    page.wait_for_url(f'**/t/{token}')
-
-
 def expected_refusals(browser, paths):
     """Take the console's reports of the refused forms (a 400 with the message is the answer asked for) out of
     the watched errors, failing if one is missing; any other console error still fails the test."""
@@ -83,16 +67,16 @@ def test_the_canteen_keeps_samples_disposes_of_them_48_hours_later_and_checks_it
     expect(page.locator('#dish1')).to_have_value('炒青菜')
     page.fill('#weight0', '150')
     page.fill('#weight1', '100')
-    page.set_input_files('#photo0', photo(tmp_path, 'a.jpg', 'brown'))
-    page.set_input_files('#photo1', photo(tmp_path, 'b.jpg', 'green'))
+    page.set_input_files('#photo0', photo_file(tmp_path, 'a.jpg', 'brown', (1600, 1200), 90))
+    page.set_input_files('#photo1', photo_file(tmp_path, 'b.jpg', 'green', (1600, 1200), 90))
     page.get_by_role('button', name='保存留样').click()
     expect(page.locator('fieldset.has-error .error')).to_contain_text('100 克不够')
     with database.connection_context():
         assert FoodSample.select().where(FoodSample.day == school['campus'].today()).count() == 0
     expect(page.locator('#dish1')).to_have_value('炒青菜')
     page.fill('#weight1', '130')
-    page.set_input_files('#photo0', photo(tmp_path, 'a.jpg', 'brown'))
-    page.set_input_files('#photo1', photo(tmp_path, 'b.jpg', 'green'))
+    page.set_input_files('#photo0', photo_file(tmp_path, 'a.jpg', 'brown', (1600, 1200), 90))
+    page.set_input_files('#photo1', photo_file(tmp_path, 'b.jpg', 'green', (1600, 1200), 90))
     page.get_by_role('button', name='保存留样').click()
     expect(page.locator('.flash.success')).to_contain_text('已留样 2 份')
     with database.connection_context():
@@ -130,10 +114,7 @@ def test_the_canteen_keeps_samples_disposes_of_them_48_hours_later_and_checks_it
 def test_the_dashboard_shows_the_expired_certificate_and_the_canteen_ledgers_download(
         live_server, new_phone, canteen, school, tmp_path):
     page = new_phone()
-    page.goto(f'{live_server}/login?next=/admin/')
-    page.fill('input[name=username]', 'manager')
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
+    sign_in(page, live_server, 'manager', '/admin/')
     page.wait_for_url('**/admin/')
     line = page.locator('.canteen-line li', has_text='孙师傅')
     expect(line).to_contain_text('已过期')

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 from playwright.sync_api import expect
-from helpers import PASSWORD, needs_chromium
+from helpers import PASSWORD, needs_chromium, sign_in
 from test_patrol_helpers import SHANGHAI, make_route
 
 from houqin.clock import utcnow
@@ -27,7 +27,7 @@ def toilet(school):
     return 'TT00000011'
 
 
-def sign_in(page, live_server, token, username):
+def sign_in_at_the_top(page, live_server, token, username):
     """Scan the label, take the staff entry at the top, sign in, land back on the label."""
     page.goto(f'{live_server}/T/{token}')
     page.locator('.staff-entry').get_by_role('link', name='工作人员登录').click()
@@ -39,7 +39,7 @@ def sign_in(page, live_server, token, username):
 
 def test_the_janitor_marks_a_failed_item_and_signs_off_once(live_server, phone, toilet):
     page = phone
-    sign_in(page, live_server, toilet, 'janitor')
+    sign_in_at_the_top(page, live_server, toilet, 'janitor')
     page.get_by_text('检查项（可选）：').click()
     first = page.locator('fieldset.q').first
     first.get_by_text('不合格').click()
@@ -74,7 +74,7 @@ def test_the_janitor_marks_a_failed_item_and_signs_off_once(live_server, phone, 
 
 def test_a_one_tap_sign_off_is_undone_by_its_janitor(live_server, phone, toilet):
     page = phone
-    sign_in(page, live_server, toilet, 'janitor')
+    sign_in_at_the_top(page, live_server, toilet, 'janitor')
     page.get_by_role('button', name='完成保洁').tap()
     page.wait_for_selector('.flash.success')
     page.get_by_role('button', name='撤销（30秒内）').tap()
@@ -106,7 +106,7 @@ def test_a_guard_rescanning_after_the_round_rewrites_no_evidence(live_server, ph
         old = [record_scan(tag, guard, now=now - dt.timedelta(minutes=30 - 2 * i)) for i, tag in enumerate(tags)]
         assert all(s.run_id for s in old)
     page = phone
-    sign_in(page, live_server, tags[0].token, 'guard')
+    sign_in_at_the_top(page, live_server, tags[0].token, 'guard')
     panel = page.locator('#patrol')
     assert '已记录巡逻' in panel.inner_text() and '下一轮' in panel.inner_text()
     for _ in range(50):  # patrol.js sends the phone's clock for the new scan only
@@ -158,10 +158,7 @@ def test_the_anonymous_reporter_finds_the_report_again_from_the_label(live_serve
 
 def test_a_40x30_label_keeps_a_word_together(live_server, phone, toilet):
     page = phone
-    page.goto(f'{live_server}/login')
-    page.fill('input[name=username]', 'admin')
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
+    sign_in(page, live_server, 'admin')
     page.goto(f'{live_server}/admin/labels/tag/{toilet}?layout=thermal-40x30')
     texts = [t.strip() for t in page.locator('.label-preview svg text').all_text_contents() if t.strip()]
     assert texts and all(len(t) > 1 for t in texts), texts
@@ -173,10 +170,7 @@ def test_staff_pages_have_thumb_sized_footer_links_and_whole_words_in_table_head
         AuditLog.create(campus=school['campus'], action='import', entity='campus',
                         summary='演示学校青石镇中心学校：166个场所、2295件资产、2461个标签、3733条记录、11张维修单')
     page = phone
-    page.goto(f'{live_server}/login')
-    page.fill('input[name=username]', 'admin')
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
+    sign_in(page, live_server, 'admin')
     page.goto(f'{live_server}/admin/audit')
     buttons = page.locator('footer .link').all()
     assert len(buttons) == 2  # English, 退出登录

@@ -5,7 +5,7 @@ import datetime
 import re
 
 import pytest
-from helpers import PASSWORD, needs_chromium
+from helpers import needs_chromium, sign_in
 
 from houqin.clock import utcnow
 from houqin.db import database
@@ -29,13 +29,6 @@ def garden(school):
                        people=[school['users']['janitor'].id], schedule={'type': 'daily'}, calendar='every_day',
                        created_at=made)
     return bed
-
-
-def sign_in(page, live_server, username, then='/'):
-    page.goto(f'{live_server}/login?next={then}')
-    page.fill('input[name=username]', username)
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
 
 
 def cleaning_done(page, live_server):

@@ -1,8 +1,7 @@
 """Three people at labels on their phones: a janitor signs off a toilet, two teachers report one broken desk."""
 
 import pytest
-from PIL import Image
-from helpers import PASSWORD, PASSWORD_HASH, needs_chromium
+from helpers import PASSWORD_HASH, needs_chromium, photo_file, sign_in_from_label
 
 from houqin.db import database
 from houqin.models import Membership, Photo, Place, Record, Tag, User, WorkOrder, WorkOrderEvent
@@ -19,22 +18,6 @@ def desk_and_toilet(school):
         second = User.create(username='teacher2', display_name='李老师', password_hash=PASSWORD_HASH)
         Membership.create(user=second, campus=school['campus'], role='teacher')
     return {'toilet': 'TT00000002', 'desk': 'DK00000002'}
-
-
-def sign_in_from_label(page, live_server, token, username):
-    """Scan (open the label URL), follow the log-in link, sign in, and land back on the label."""
-    page.goto(f'{live_server}/T/{token}')
-    page.locator('footer').get_by_role('link', name='工作人员登录').click()
-    page.fill('input[name=username]', username)
-    page.fill('input[name=password]', PASSWORD)
-    page.get_by_role('button', name='登录').click()
-    page.wait_for_url(f'**/t/{token}')
-
-
-def photo_file(tmp_path, name, color):
-    path = tmp_path / name
-    Image.new('RGB', (3000, 2000), color).save(path, 'JPEG', quality=95)
-    return str(path)
 
 
 def test_janitor_records_a_cleaning_with_one_tap(live_server, phone, desk_and_toilet):
