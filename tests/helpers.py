@@ -1,4 +1,5 @@
 """What tests share besides fixtures: the test school, signing in, the databases, Chromium's settings."""
+import io
 import os
 import re
 import shutil
@@ -196,6 +197,14 @@ def csrf_token(client, path):
         re.search(r'value="([^"]+)"[^>]*name="csrf_token"', html)
     assert match, f'no CSRF token on {path}'
     return match.group(1)
+
+
+def jpeg_upload(name='photo.jpg', color='green', size=(60, 40)):
+    """A small JPEG as a (file, name) pair for a test client's multipart form."""
+    out = io.BytesIO()
+    Image.new('RGB', size, color).save(out, 'JPEG')
+    out.seek(0)
+    return out, name
 
 
 def login(client, username, password=PASSWORD, remember=True):

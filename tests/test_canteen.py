@@ -1,12 +1,10 @@
 """The canteen over HTTP: samples kept at the fridge's label (125 g, photos, once per submission, disposal 48 h
 later), the morning check (37.8 °C is not fit, sent home needs a note), certificates told once, deliveries."""
 import datetime
-import io
 import re
 
 import pytest
-from helpers import csrf_token, login
-from PIL import Image
+from helpers import csrf_token, jpeg_upload, login
 
 from houqin.canteen.samples import status_of
 from houqin.canteen.staff import notify_certificates
@@ -17,12 +15,6 @@ from houqin.models import (Campus, CanteenStaff, Delivery, DeliveryLine, FoodSam
 
 SID = '11111111-1111-4111-8111-{:012d}'
 
-
-def jpeg():
-    out = io.BytesIO()
-    Image.new('RGB', (80, 60), 'orange').save(out, 'JPEG')
-    out.seek(0)
-    return out, 'dish.jpg'
 
 
 @pytest.fixture
@@ -50,7 +42,7 @@ def canteen(school):
 def keep(client, sid, dishes, at=None, meal='lunch'):
     data = {'csrf_token': csrf_token(client, '/canteen/t/FRDGE00001/samples'), 'submission_id': sid, 'meal': meal}
     for i, (dish, weight) in enumerate(dishes):
-        data[f'dish{i}'], data[f'weight{i}'], data[f'photo{i}'] = dish, weight, jpeg()
+        data[f'dish{i}'], data[f'weight{i}'], data[f'photo{i}'] = dish, weight, jpeg_upload('dish.jpg')
     if at:
         data['at'] = at
     return client.post('/canteen/t/FRDGE00001/samples', data=data, content_type='multipart/form-data')
@@ -173,7 +165,7 @@ def test_a_refused_delivery_needs_a_reason(client, canteen):
     r = client.post('/canteen/t/STRE000001/delivery', data=data)
     assert r.status_code == 400 and 'value="鸡蛋"' in r.get_data(as_text=True)
     data['reason1'] = '破损较多'
-    data['note_photo'] = jpeg()
+    data['note_photo'] = jpeg_upload('dish.jpg')
     assert client.post('/canteen/t/STRE000001/delivery', data=data, content_type='multipart/form-data').status_code == 302
     with database.connection_context():
         delivery = Delivery.get()
@@ -222,7 +214,7 @@ def test_staff_and_certificates_from_the_pages(client, canteen):
                                  'expires_on': '2026-04-01'})
     assert bad.status_code == 400
     ok = client.post(url, data={'csrf_token': csrf_token(client, url), 'number': 'JK-9', 'issued_on': '2026-05-01',
-                                'expires_on': '2027-05-01', 'photo': jpeg()}, content_type='multipart/form-data')
+                                'expires_on': '2027-05-01', 'photo': jpeg_upload('dish.jpg')}, content_type='multipart/form-data')
     assert ok.status_code == 302
     with database.connection_context():
         cert = HealthCertificate.get(HealthCertificate.staff == li)

@@ -3,13 +3,11 @@ the canteen page, `flask houqin compliance`), samples are kept only through the 
 monthly 自检 are checklists at the canteen's labels (自检's failed items open work orders), certificates are told
 once from `flask houqin check-routines`, and the canteen worker reaches the canteen page in one tap."""
 import datetime
-import io
 import json
 import re
 
 import pytest
-from helpers import csrf_token
-from PIL import Image
+from helpers import csrf_token, jpeg_upload
 
 from houqin import clock
 from houqin.canteen.routines import add_canteen_routines, meal_of
@@ -22,12 +20,6 @@ from houqin.routines.service import campus_slots, day_slots
 
 SID = '22222222-2222-4222-8222-{:012d}'
 
-
-def jpeg():
-    out = io.BytesIO()
-    Image.new('RGB', (60, 40), 'green').save(out, 'JPEG')
-    out.seek(0)
-    return out, 'dish.jpg'
 
 
 def last_weekday(today):
@@ -59,7 +51,7 @@ def local(day, hour, minute=0):
 def keep_lunch(client, at, sid=1):
     data = {'csrf_token': csrf_token(client, '/canteen/t/FRDGE00002/samples'), 'submission_id': SID.format(sid),
             'meal': 'lunch', 'at': at.isoformat(timespec='seconds'), 'dish0': '红烧肉', 'weight0': '150',
-            'photo0': jpeg(), 'dish1': '炒青菜', 'weight1': '130', 'photo1': jpeg()}
+            'photo0': jpeg_upload('dish.jpg'), 'dish1': '炒青菜', 'weight1': '130', 'photo1': jpeg_upload('dish.jpg')}
     return client.post('/canteen/t/FRDGE00002/samples', data=data, content_type='multipart/form-data')
 
 
