@@ -17,7 +17,7 @@ from houqin.canteen import views as canteen_views
 from houqin.canteen.cli import canteen_routines_command
 from houqin.canteen.links import label_links as canteen_label_links
 from houqin.canteen.routines import OWN_ACTIVITIES as CANTEEN_ACTIVITIES
-from houqin.canteen.staff import scheduled_certificate_check
+from houqin.canteen.staff import SCHEDULED_EVERY_SECONDS as CERTIFICATE_CHECK_SECONDS, notify_all_certificates
 from houqin.checklists import views as checklist_views
 from houqin.cli import houqin_cli
 from houqin.demo import demo_command
@@ -39,7 +39,7 @@ from houqin.reports import views as report_views
 from houqin.repairs.workflow import enqueue_overdue
 from houqin.routines import views as routine_views
 from houqin.routines.cli import check_routines_command, compliance_command
-from houqin.routines.service import scheduled_check
+from houqin.routines.service import SCHEDULED_EVERY_SECONDS as ROUTINE_CHECK_SECONDS, check_all_campuses
 from houqin.scan import actions as scan_actions, views as scan_views
 from houqin.scores import class_views, views as score_views
 from houqin.vocab import LANGUAGE_LABELS
@@ -81,11 +81,11 @@ def create_app(test_config=None):
     app.cli.add_command(houqin_cli)
     templating.init_app(app)
     notify_delivery.schedule(enqueue_overdue)
-    notify_delivery.schedule(scheduled_check)
+    notify_delivery.schedule(check_all_campuses, every=ROUTINE_CHECK_SECONDS)
     if canteen_label_links not in scan_actions.LABEL_LINKS:
         scan_actions.LABEL_LINKS.append(canteen_label_links)
     scan_actions.LINKED_ACTIVITIES.update(CANTEEN_ACTIVITIES)
-    notify_delivery.schedule(scheduled_certificate_check)
+    notify_delivery.schedule(notify_all_certificates, every=CERTIFICATE_CHECK_SECONDS)
     notify_delivery.init_app(app)
     return app
 

@@ -1,7 +1,6 @@
 """Canteen staff and their health certificates (健康证): who works, whose certificate expires, told once."""
 import dataclasses
 import datetime
-import time
 
 from flask_babel import force_locale, gettext as _
 
@@ -110,17 +109,7 @@ def notify_all_certificates(now=None):
     return told
 
 
-_SCHEDULE = {'next': 0.0}
 SCHEDULED_EVERY_SECONDS = 600   # certificates change by the day: the worker looks every ten minutes
-
-
-def scheduled_certificate_check(now=None):
-    """notify_all_certificates at most every ten minutes per process (the delivery worker's pass)."""
-    moment = time.monotonic()
-    if moment < _SCHEDULE['next']:
-        return 0
-    _SCHEDULE['next'] = moment + SCHEDULED_EVERY_SECONDS
-    return notify_all_certificates(now)
 
 
 def check_staff_fields(form):

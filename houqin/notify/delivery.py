@@ -159,19 +159,24 @@ def seconds_until_next_due(now=None):
 
 
 # What areas queue on the worker's schedule rather than on an event (e.g. repairs' overdue notices).
-SCHEDULED = []
+SCHEDULED = {}  # check: seconds between its runs in one process (0: every pass)
+_NEXT_RUN = {}  # check: time.monotonic() before which this process leaves it alone
 
 
-def schedule(check):
-    """Run `check(now)` at the start of every delivery pass; it queues what has become due."""
-    if check not in SCHEDULED:
-        SCHEDULED.append(check)
+def schedule(check, every=0):
+    """Run `check(now)` at the start of delivery passes, at most once every `every` seconds per process; it
+    queues what has become due."""
+    SCHEDULED.setdefault(check, every)
 
 
 def run_pass(now=None, stop=None):
-    """One round of the worker: run the scheduled checks, then send what is due; returns (sent, failed)."""
-    for check in SCHEDULED:
-        check(now)
+    """One round of the worker: run the scheduled checks that are due, then send what is due; returns (sent,
+    failed)."""
+    moment = time.monotonic()
+    for check, every in SCHEDULED.items():
+        if moment >= _NEXT_RUN.get(check, 0.0):
+            _NEXT_RUN[check] = moment + every
+            check(now)
     return deliver_due(now, stop=stop)
 
 

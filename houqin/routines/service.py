@@ -24,7 +24,7 @@ campaign_progress(routine, now=None) -> Progress
 check_missed(campus, now=None) -> int
     Queue one notice per routine for slots missed since the last check (each slot once, ever: RoutineNotice),
     to the routine's people or role holders and the managers; returns how many slots were notified. Called by
-    `flask houqin check-routines`, by the delivery worker (scheduled_check: check_all_campuses at most once a
+    `flask houqin check-routines`, by the delivery worker (check_all_campuses, scheduled at most once a
     minute) and lazily by the dashboard.
 campus_calendar(campus) -> schedule.Calendar;  routine_targets(routine) -> [TargetInfo]
 campus_places(campus_id) -> {id: PlaceRow}: the campus's places as the slots were worked out from (the map).
@@ -49,7 +49,6 @@ the cost follows the period asked, not the history.
 import collections
 import dataclasses
 import datetime
-import time
 
 from flask import g, has_request_context
 from flask_babel import force_locale, gettext as _
@@ -67,7 +66,7 @@ from houqin.vocab import MANAGER_ROLES, RECORD_ACTIVITY_LABELS, ROLE_LABELS
 
 __all__ = ['campus_slots', 'campus_counts', 'campus_places', 'day_slots', 'slots_for_person', 'campaign_progress', 'check_missed', 'routines_at',
            'activity_names', 'ActivityNames',
-           'check_all_campuses', 'scheduled_check', 'campus_calendar', 'routine_targets', 'counts', 'on_time_rate', 'SlotView',
+           'check_all_campuses', 'campus_calendar', 'routine_targets', 'counts', 'on_time_rate', 'SlotView',
            'PersonTasks', 'Progress', 'TargetInfo']
 
 RETIRED_STATUSES = ('scrapped',)  # an asset in these statuses is no longer a target (from when it changed)
@@ -705,17 +704,7 @@ def compose_missed(routine, slots, zone):
     return subject, '\n'.join(lines)
 
 
-def scheduled_check(now=None):
-    """check_all_campuses at most once a minute per process (the delivery worker's pass runs every few seconds)."""
-    moment = time.monotonic()
-    if moment < _SCHEDULE['next']:
-        return 0
-    _SCHEDULE['next'] = moment + SCHEDULED_EVERY_SECONDS
-    return check_all_campuses(now)
-
-
-_SCHEDULE = {'next': 0.0}
-SCHEDULED_EVERY_SECONDS = 60
+SCHEDULED_EVERY_SECONDS = 60  # the delivery worker runs check_all_campuses at most once a minute
 
 
 def check_all_campuses(now=None):
