@@ -52,7 +52,12 @@ def day_bounds(day, zone):
     return days_bounds(day, day, zone)
 
 
+def monday_of(day):
+    """The Monday of the (Monday-to-Sunday) week holding a date."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
 def week_bounds(day, zone):
     """(start, end) in naive UTC of the Monday-to-Sunday week holding the local date."""
-    monday = day - datetime.timedelta(days=day.weekday())
+    monday = monday_of(day)
     return days_bounds(monday, monday + datetime.timedelta(days=6), zone)

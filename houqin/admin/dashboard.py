@@ -5,7 +5,7 @@ import dataclasses
 import datetime
 
 from houqin.canteen.summary import dashboard_line as canteen_dashboard_line
-from houqin.clock import day_bounds, days_bounds, to_local, week_bounds, zone_name
+from houqin.clock import day_bounds, days_bounds, monday_of, to_local, week_bounds, zone_name
 from houqin.models import Item, Routine, Term, WorkOrder
 from houqin.patrol.reports import night_report
 from houqin.repairs.stats import current_term
@@ -101,7 +101,7 @@ def term_bounds(campus, today):
 def hazards(campus, today, now):
     """Open hazards and the rectification rate (closed ÷ found) of this week and this term."""
     zone = zone_name(campus)
-    monday = today - datetime.timedelta(days=today.weekday())
+    monday = monday_of(today)
     first, last = term_bounds(campus, today)
     out = {'open': WorkOrder.select().where((WorkOrder.campus == campus) & WorkOrder.hazard
                                             & WorkOrder.status.in_(WAITING_STATUSES)).count()}

@@ -11,7 +11,7 @@ from houqin.models import Place, WorkOrder, WorkOrderEvent
 from houqin.patrol.reports import night_report
 from houqin.routines.service import campus_slots
 from houqin.scores.classes import natural_key
-from houqin.scores.weekly import monday_of, week_tables
+from houqin.scores.weekly import week_tables
 
 BOARD_KINDS = ('toilet',)  # the places whose cleaning the board posts
 
@@ -55,7 +55,7 @@ def toilets_today(campus, today, now):
 
 def repairs_finished(campus, monday, zone):
     """(count, [place names]) of the work orders repaired (marked done) this week."""
-    start, end = clock.days_bounds(monday, monday + datetime.timedelta(days=6), zone)
+    start, end = clock.week_bounds(monday, zone)
     orders = (WorkOrderEvent.select(WorkOrderEvent.order).join(WorkOrder)
               .where((WorkOrder.campus == campus) & (WorkOrderEvent.to_status == 'done')
                      & (WorkOrderEvent.created_at >= start) & (WorkOrderEvent.created_at < end))
@@ -77,7 +77,7 @@ def board(campus, now=None):
     now = now or clock.utcnow()
     zone = clock.zone_name(campus)
     today = clock.today(zone, now)
-    monday = monday_of(today)
+    monday = clock.monday_of(today)
     repaired, repaired_places = repairs_finished(campus, monday, zone)
     grades = week_tables(campus, monday)
     return {'today': today, 'monday': monday, 'sunday': monday + datetime.timedelta(days=6), 'now': clock.format_local(now, zone, '%H:%M'),

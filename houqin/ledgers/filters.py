@@ -6,6 +6,7 @@ import datetime
 
 from flask_babel import gettext as _
 
+from houqin.clock import monday_of
 from houqin.ledgers.sheets import LedgerQuery
 from houqin.models import Membership, Place, Routine, Term, User
 from houqin.places.tree import descendant_ids
@@ -33,7 +34,7 @@ def current_term(campus, today):
 def period_dates(campus, period, today, first_text='', last_text=''):
     """(first, last) campus dates of a period key; FilterError with a message when it cannot be used."""
     if period == 'week':
-        monday = today - datetime.timedelta(days=today.weekday())
+        monday = monday_of(today)
         return monday, monday + datetime.timedelta(days=6)
     if period == 'month':
         return today.replace(day=1), today.replace(day=calendar.monthrange(today.year, today.month)[1])

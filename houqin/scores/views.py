@@ -4,7 +4,8 @@ import datetime
 from flask import Blueprint, g, render_template, request
 
 from houqin.permissions import requires
-from houqin.scores.weekly import first_scored_week, monday_of, week_tables
+from houqin.clock import monday_of
+from houqin.scores.weekly import first_scored_week, week_tables
 from houqin.web import bounded_date
 
 bp = Blueprint('scores', __name__, url_prefix='/scores')

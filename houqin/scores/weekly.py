@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 
 from houqin.checklists.answers import score
-from houqin.clock import days_bounds, to_local, zone_name
+from houqin.clock import monday_of, to_local, week_bounds, zone_name
 from houqin.models import ChecklistItem, Place, Record, SchoolClass
 from houqin.scores.classes import campus_classes, class_key, grade_key
 
@@ -53,11 +53,6 @@ class GradeWeek:
         return [row for row in self.rows if row.banner]
 
 
-def monday_of(day):
-    """The Monday of the week holding day."""
-    return day - datetime.timedelta(days=day.weekday())
-
-
 def check_scores(campus, start, end):
     """CheckScores of the scored records on the campus's classes' places in [start, end), oldest first."""
     rows = (Record.select(Record.id, Record.created_at, Record.template, Record.answers, Place.school_class)
@@ -92,7 +87,7 @@ def rank(rows):
 
 def week_tables(campus, monday):
     """[GradeWeek] of the week starting monday: the campus's active classes and any class checked that week."""
-    start, end = days_bounds(monday, monday + datetime.timedelta(days=6), zone_name(campus))
+    start, end = week_bounds(monday, zone_name(campus))
     scores = check_scores(campus, start, end)
     by_class = {}
     for check in scores:
@@ -111,9 +106,4 @@ def first_scored_week(campus):
              .order_by(Record.created_at).first())
     if first is None:
         return None
-    return monday_of(campus_local_date(campus, first.created_at))
-
-
-def campus_local_date(campus, moment):
-    """The campus-local date of a naive UTC moment."""
-    return to_local(moment, zone_name(campus)).date()
+    return monday_of(to_local(first.created_at, zone_name(campus)).date())
