@@ -847,3 +847,52 @@ class SchoolClass(BaseModel):
 
 MODELS.append(SchoolClass)
 __all__ += ['SchoolClass']
+
+
+# Scrapping (houqin/assets/scrapping.py): a request to scrap an asset (报废单) and its three sign-offs in order —
+# the logistics office (总务处), the storekeeper (保管室), the leader (主管领导).
+
+class ScrapRequest(BaseModel):
+    """A request to scrap one asset: the reason and photos, who asked and when, and each sign-off (who, when, note)."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='scrap_requests', on_delete='CASCADE')
+    item = ForeignKeyField(Item, backref='scrap_requests', on_delete='CASCADE')
+    submission_id = CharField(max_length=36, unique=True)  # the form's: a resubmission finds its request
+    status = CharField(max_length=10, default='office')  # office, store, leader (waiting for), approved, refused
+    reason = TextField()
+    photos = JSONField(default=list)  # Photo ids, in the order they were sent
+    requested_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    requested_at = DateTimeField(default=utcnow)
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')  # where the asset was when it was asked for
+    office_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    office_at = DateTimeField(null=True)
+    office_note = CharField(max_length=500, default='')
+    store_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    store_at = DateTimeField(null=True)
+    store_note = CharField(max_length=500, default='')
+    leader_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    leader_at = DateTimeField(null=True)
+    leader_note = CharField(max_length=500, default='')
+    refused_step = CharField(max_length=10, default='')  # the step that refused: office, store, leader
+    refused_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    refused_at = DateTimeField(null=True)
+    refusal = CharField(max_length=500, default='')
+    scrapped_on = DateField(null=True)  # the campus-local date the leader approved it
+
+    class Meta:
+        indexes = ((('campus', 'status'), False), (('item', 'status'), False), (('campus', 'requested_at'), False))
+
+
+class Storekeeper(BaseModel):
+    """An account named the campus's storekeeper (保管员): confirms scrapping requests after the office."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='storekeepers', on_delete='CASCADE')
+    user = ForeignKeyField(User, on_delete='CASCADE')
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'user'), True),)
+
+
+MODELS.extend([ScrapRequest, Storekeeper])
+__all__ += ['ScrapRequest', 'Storekeeper']

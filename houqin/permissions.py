@@ -53,6 +53,10 @@ PERMISSIONS = {
     'classes.manage': {'admin', 'manager'},              # add and edit classes, their head teachers and classrooms
     'scores.view': {'admin', 'manager', 'teacher', 'viewer', 'inspector'},  # weekly hygiene scores by grade, 卫生流动锦旗
     'reports.view': {'admin', 'manager', 'viewer', 'inspector'},  # the printable term report (学期总结)
+    'scrap.request': set(ALL_ROLES) - {'viewer'},       # ask to scrap an asset (报废申请) from its page or label
+    'scrap.sign': set(ALL_ROLES),                        # scrapping requests: waiting for me, a request's page, sign
+                                                         # or refuse a step — whose step it is, is the step's rule
+                                                         # (assets.scrapping: office manager, named storekeeper, admin)
 }
 
 

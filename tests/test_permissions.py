@@ -59,6 +59,8 @@ canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 scores.view         ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✓       ✓
 reports.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+scrap.request       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✗       ✓
+scrap.sign          ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 '''
 
 
@@ -106,6 +108,7 @@ def sample_args(school):
         routines = routine_samples(school)
         stocktake = stocktake_samples(school)
         canteen = canteen_samples(school)
+        scrap = scrap_samples(school)
         school_class = SchoolClass.create(campus=school['campus'], grade='初一', name='初一(1)班')
         Campus.update(board_enabled=True).where(Campus.id == school['campus'].id).execute()  # the public board
     return {
@@ -124,6 +127,7 @@ def sample_args(school):
         **routines,
         **stocktake,
         **canteen,
+        **scrap,
         'class_id': school_class.id,
         'code': school['campus'].code,
     }
@@ -135,6 +139,15 @@ def stocktake_samples(school):
     take = open_stocktake(school['campus'], school['users']['manager'], name='Sample stocktake',
                           counters=[school['users']['teacher'].id])
     return {'stocktake_id': take.id, 'line_id': take.lines.first().id}
+
+
+def scrap_samples(school):
+    """A scrapping request for the desk, asked by the teacher and waiting for the office."""
+    from houqin.models import ScrapRequest
+    request = ScrapRequest.create(campus=school['campus'], item=school['desk'], reason='Sample',
+                                  submission_id='00000000-0000-4000-8000-000000000002',
+                                  requested_by=school['users']['teacher'], place=school['room'])
+    return {'scrap_id': request.id}
 
 
 def routine_samples(school):

@@ -120,7 +120,7 @@ def hazards(campus, today, now):
 def extinguishers(campus, today):
     """Fire extinguishers past their date, and those expiring within 30 days (as the assets list filters them)."""
     items = Item.select().where((Item.campus == campus) & (Item.kind == 'fire_extinguisher')
-                                & Item.expires_on.is_null(False))
+                                & Item.expires_on.is_null(False) & (Item.status != 'scrapped'))
     return {'expired': items.where(Item.expires_on < today).count(),
             'expiring': items.where(Item.expires_on.between(
                 today, today + datetime.timedelta(days=EXPIRY_WARNING_DAYS))).count()}

@@ -25,7 +25,7 @@ bp = Blueprint('admin', __name__, url_prefix='/admin')
 def campus_counts(campus):
     """What the overview shows: how much is set up and what needs attention."""
     today = campus.today()
-    items = Item.select().where(Item.campus == campus)
+    items = Item.select().where((Item.campus == campus) & (Item.status != 'scrapped'))  # the active register
     return {
         'places': Place.select().where(Place.campus == campus).count(),
         'assets': items.count(),

@@ -67,7 +67,7 @@ def places():
     query = Outer.select(
         Outer,
         Place.select(fn.COUNT(Place.id)).where(Place.parent == Outer.id).alias('child_count'),
-        Item.select(fn.COUNT(Item.id)).where(Item.place == Outer.id).alias('item_count'),
+        Item.select(fn.COUNT(Item.id)).where((Item.place == Outer.id) & (Item.status != 'scrapped')).alias('item_count'),
     ).where(Outer.campus == g.campus)
     if q:
         query = query.where(Outer.name.contains(q) | Outer.code.contains(q))
@@ -121,7 +121,8 @@ def place_edit(place_id):
             flash(_('Saved.'), 'success')
             return redirect(url_for('places.place_edit', place_id=place.id))
     kinds = list(Item.select(Item.kind, fn.COUNT(Item.id).alias('n'))
-                 .where(Item.place == place).group_by(Item.kind).order_by(Item.kind).tuples())
+                 .where((Item.place == place) & (Item.status != 'scrapped')).group_by(Item.kind).order_by(Item.kind)
+                 .tuples())
     return render_template('places/place_form.html', form=form, place=place, kinds=kinds,
                            item_total=sum(n for _kind, n in kinds), crumbs=place.ancestors(),
                            tag=active_tag(place=place))
@@ -206,6 +207,8 @@ def items():
         query = query.where(Item.kind == kind)
     if statuses:
         query = query.where(Item.status.in_(statuses))
+    else:  # scrapped assets have left the register: the status filter shows them
+        query = query.where(Item.status != 'scrapped')
     today = g.campus.today()
     if expiry == 'expired':
         query = query.where(Item.expires_on < today)

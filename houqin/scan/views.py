@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
+from houqin.assets.scrapping import scrapped_on
 from houqin.assets.stocktake import count_at_label, scan_message
 from houqin.checklists.answers import expiry_note
 from houqin.clock import utcnow
@@ -122,11 +123,24 @@ def tag(token):
     found = find_tag(token)
     if found is None:
         return render_template('scan/unknown.html', typed=token[:40]), 404
-    record_stocktake_scan(found)
     target = describe(found) if found.status == 'active' else None
+    if is_scrapped(target):
+        return scrapped_page(found, target)
+    record_stocktake_scan(found)
     if target is None:
         return inactive_label_page(found)
     return scan_page(found, target)
+
+
+def is_scrapped(target):
+    """True when a label's target is a scrapped asset: its page says so, and nothing can be recorded there."""
+    return target is not None and target['kind'] == 'item' and target['object'].status == 'scrapped'
+
+
+def scrapped_page(tag, target, status=200):
+    """A scrapped asset's label: 已报废 with the date, for everyone, and nothing to record."""
+    return render_template('scan/scrapped.html', tag=tag, code=human_code(tag.token), target=target,
+                           campus=Campus.get_by_id(tag.campus_id), day=scrapped_on(target['object'])), status
 
 
 @bp.route('/t/<token>/attach', methods=['POST'])
@@ -332,6 +346,9 @@ def active_label(token):
     if found is None:
         abort(404)
     target = describe(found) if found.status == 'active' else None
+    if is_scrapped(target):
+        flash(_('Nothing was saved: this asset is scrapped.'), 'error')
+        raise LabelGone(scrapped_page(found, target, status=409))
     if target is None:
         typed = ' '.join(v for k, v in request.form.items() if k in ('title', 'note', 'name') and v.strip())
         message = _('Nothing was saved: this label is no longer in use.')
