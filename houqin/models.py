@@ -896,3 +896,47 @@ class Storekeeper(BaseModel):
 
 MODELS.extend([ScrapRequest, Storekeeper])
 __all__ += ['ScrapRequest', 'Storekeeper']
+
+
+# Custody (houqin/assets/custody.py): a class's assets signed over to its head teacher for a term (班级财产责任书).
+
+class CustodyList(BaseModel):
+    """What was in a class's rooms at term start, a snapshot signed by its head teacher (who, when, which device)."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='custody_lists', on_delete='CASCADE')
+    term = ForeignKeyField(Term, null=True, backref='custody_lists', on_delete='SET NULL')
+    school_class = ForeignKeyField(SchoolClass, backref='custody_lists', on_delete='CASCADE')
+    term_name = CharField(max_length=60)  # the term and class as they were: the signed paper keeps its words
+    starts_on = DateField()
+    ends_on = DateField()
+    class_name = CharField(max_length=30)
+    revision = IntegerField(default=1)  # bumped when an unsigned list is refreshed: a signature is for what was shown
+    generated_at = DateTimeField(default=utcnow)
+    signed_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    signed_name = CharField(max_length=50, default='')  # the typed name; with the tick it is the signature
+    signed_at = DateTimeField(null=True)
+    signed_agent = CharField(max_length=200, default='')
+    signed_address = CharField(max_length=64, default='')
+
+    class Meta:
+        indexes = ((('term', 'school_class'), True), (('campus', 'term'), False))
+
+
+class CustodyLine(BaseModel):
+    """One asset on a custody list, copied from the register when the list was made (frozen once signed)."""
+    id = AutoField()
+    custody = ForeignKeyField(CustodyList, backref='lines', on_delete='CASCADE')
+    item = ForeignKeyField(Item, null=True, on_delete='SET NULL')
+    name = CharField(max_length=100)
+    kind = CharField(max_length=20, default='other')
+    asset_number = CharField(max_length=50, default='')
+    place = ForeignKeyField(Place, null=True, on_delete='SET NULL')
+    place_path = CharField(max_length=200, default='')
+    order = ForeignKeyField(WorkOrder, null=True, on_delete='SET NULL')  # damage found at term end, charged to the class
+
+    class Meta:
+        indexes = ((('custody', 'item'), False),)
+
+
+MODELS.extend([CustodyList, CustodyLine])
+__all__ += ['CustodyList', 'CustodyLine']

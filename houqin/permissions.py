@@ -47,6 +47,9 @@ PERMISSIONS = {
     'stocktake.view': {'admin', 'manager', 'viewer', 'inspector'},  # stocktakes and their reconciliation (清点)
     'stocktake.manage': {'admin', 'manager'},            # open a stocktake, settle its differences, sign it off
     'stocktake.count': set(ALL_ROLES),                   # count by scanning, in a stocktake one is a counter of
+    'custody.view': {'admin', 'manager', 'viewer', 'inspector'},  # the term's custody lists (责任书), print, compare
+    'custody.manage': {'admin', 'manager'},              # generate a term's custody lists, charge damage to a class
+    'custody.sign': set(ALL_ROLES),                      # 我的班级财产: sign one's own class's list (as its head teacher)
     'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)

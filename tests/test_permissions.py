@@ -54,6 +54,9 @@ ledgers.export      ✓       ✓       ✗       ✗       ✗       ✗       
 stocktake.view      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 stocktake.manage    ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+custody.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+custody.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+custody.sign        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
 canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
@@ -128,6 +131,7 @@ def sample_args(school):
         **stocktake,
         **canteen,
         **scrap,
+        **custody_samples(school, routines['term_id']),
         'class_id': school_class.id,
         'code': school['campus'].code,
     }
@@ -159,6 +163,18 @@ def routine_samples(school):
     term = Term.create(campus=school['campus'], name='Sample term', starts_on=datetime.date(2026, 9, 1),
                        ends_on=datetime.date(2027, 1, 20))
     return {'routine_id': routine.id, 'term_id': term.id}
+
+
+def custody_samples(school, term_id):
+    """A class with the test classroom, its head teacher the teacher, and its custody list for the sample term."""
+    from houqin.assets.custody import generate_lists
+    from houqin.models import CustodyLine, Place, Term
+    school_class = SchoolClass.create(campus=school['campus'], grade='二年级', name='二年级(1)班',
+                                      head_teacher=school['users']['teacher'])
+    Place.update(school_class=school_class).where(Place.id == school['room'].id).execute()
+    generate_lists(school['campus'], Term.get_by_id(term_id))
+    line = CustodyLine.select().order_by(CustodyLine.id).first()
+    return {'custody_id': line.custody_id, 'custody_line_id': line.id}
 
 
 def canteen_samples(school):

@@ -5,6 +5,7 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from houqin.assets.custody import head_teacher_counts
 from houqin.clock import format_local, utcnow, zone_name
 from houqin.permissions import PUBLIC, SIGNED_IN, can, requires
 from houqin.routines.service import person_routine_ids, slots_for_person
@@ -20,7 +21,8 @@ def index():
     if can('admin.view') and not has_routines:
         return redirect(url_for('admin.index'))
     tasks = slots_for_person(g.campus, current_user, g.role) if has_routines else None
-    return render_template('home/index.html', campus=g.campus, tasks=tasks, now=utcnow())
+    return render_template('home/index.html', campus=g.campus, tasks=tasks, now=utcnow(),
+                           custody=head_teacher_counts(g.campus, current_user))
 
 
 @bp.app_template_filter()

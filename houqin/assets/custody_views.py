@@ -1,0 +1,168 @@
+"""Custody pages (责任书): the term's overview and generating its lists, a head teacher's lists and signing one, the
+printable A4 责任书, and the term-end comparison with a stocktake, where damage is charged to the class."""
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from houqin.assets.custody import (STATUS_LABELS, CustodyRefused, charge_damage, closed_stocktakes, compare,
+                                   current_term, default_stocktake, generate_lists, is_head_teacher, line_counts,
+                                   lists_of_head_teacher, sign_list, term_lists)
+from houqin.models import CustodyLine, CustodyList, Item, Place, SchoolClass, Stocktake, Term, User
+from houqin.permissions import can, requires
+from houqin.places.tree import place_paths
+from houqin.web import campus_or_404, client_address, int_or_none, markup_message, unbroken
+
+bp = Blueprint('custody', __name__, url_prefix='/custody')
+
+
+def campus_term(text):
+    """The signed-in campus's term with this id (as typed), or None."""
+    term_id = int_or_none(text)
+    return Term.get_or_none((Term.id == term_id) & (Term.campus == g.campus)) if term_id else None
+
+
+@bp.get('/')
+@requires('custody.view')
+def index():
+    """The term's custody lists: which classes have signed; a manager generates the lists from the register."""
+    terms = list(Term.select().where(Term.campus == g.campus).order_by(Term.starts_on.desc()))
+    asked = request.args.get('term', '')
+    term = campus_term(asked) if asked else current_term(g.campus, g.campus.today())
+    status = 200
+    if asked and term is None:
+        flash(_('Please choose a term of this campus.'), 'error')
+        term, status = current_term(g.campus, g.campus.today()), 400
+    lists = term_lists(g.campus, term) if term else []
+    listed = {c.school_class_id for c in lists}
+    with_rooms = {p.school_class_id for p in Place.select(Place.school_class).where(
+        (Place.campus == g.campus) & Place.school_class.is_null(False))}
+    classes = list(SchoolClass.select().where((SchoolClass.campus == g.campus) & (SchoolClass.active == True)))  # noqa: E712
+    return render_template('assets/custody_index.html', terms=terms, term=term, lists=lists,
+                           counts=line_counts(lists), signed=sum(1 for c in lists if c.signed_at),
+                           no_rooms=sorted(c.name for c in classes if c.id not in with_rooms),
+                           unlisted=sorted(c.name for c in classes if c.id in with_rooms and c.id not in listed)), \
+        status
+
+
+@bp.post('/generate')
+@requires('custody.manage')
+def generate():
+    """Make (or refresh, while unsigned) one list per class for a term from what the register has in its rooms."""
+    term = campus_term(request.form.get('term', '')[:30])
+    if term is None:
+        flash(_('Please choose a term of this campus.'), 'error')
+        return redirect(url_for('custody.index'))
+    done = generate_lists(g.campus, term)
+    flash(_('Custody lists for %(term)s: %(new)d new, %(refreshed)d refreshed, %(kept)d unchanged or signed.',
+            term=term.name, new=done.created, refreshed=done.refreshed, kept=done.kept), 'success')
+    return redirect(url_for('custody.index', term=term.id))
+
+
+@bp.get('/mine')
+@requires('custody.sign')
+def mine():
+    """我的班级财产: the lists of the classes one is head teacher of, to check and sign."""
+    lists = lists_of_head_teacher(g.campus, current_user) if g.campus else []
+    return render_template('assets/custody_mine.html', lists=lists, counts=line_counts(lists))
+
+
+def readable_list(custody_id):
+    """The campus's list, for those who see every list or its class's head teacher (404 for anyone else)."""
+    custody = campus_or_404(CustodyList, custody_id)
+    if not can('custody.view') and not is_head_teacher(custody, current_user):
+        abort(404)
+    return custody
+
+
+def list_page(custody, *, error=None, typed=None, status=200):
+    """A list with its lines and signature; the sign form for its head teacher while unsigned."""
+    lines = list(CustodyLine.select().where(CustodyLine.custody == custody.id).order_by(CustodyLine.id))
+    school_class = SchoolClass.get_by_id(custody.school_class_id)
+    head = User.get_or_none(User.id == school_class.head_teacher_id) if school_class.head_teacher_id else None
+    return render_template('assets/custody_list.html', custody=custody, lines=lines, school_class=school_class,
+                           head=head, may_sign=custody.signed_at is None and is_head_teacher(custody, current_user),
+                           error=error, typed=typed or {}), status
+
+
+@bp.get('/lists/<int:custody_id>')
+@requires('custody.sign')
+def detail(custody_id):
+    """One class's list for the term: what it holds, and its signature (or the form to sign it)."""
+    return list_page(readable_list(custody_id))
+
+
+@bp.post('/lists/<int:custody_id>/sign')
+@requires('custody.sign')
+def sign(custody_id):
+    """The head teacher signs the list: typed name and tick; who, when and the device are kept."""
+    custody = campus_or_404(CustodyList, custody_id)
+    if not is_head_teacher(custody, current_user):
+        abort(404)  # another class's list: not theirs to see or sign
+    typed = {'signed_name': request.form.get('signed_name', '')[:200], 'agreed': bool(request.form.get('agreed'))}
+    try:
+        sign_list(custody, current_user, signed_name=typed['signed_name'], agreed=typed['agreed'],
+                  revision=int_or_none(request.form.get('revision', ''), 1, 1_000_000) or 0,
+                  agent=request.user_agent.string or '', address=client_address())
+    except CustodyRefused as refused:
+        return list_page(CustodyList.get_by_id(custody.id), error=str(refused), typed=typed, status=400)
+    flash(_('Signed. Thank you: the list is kept as you saw it.'), 'success')
+    return redirect(url_for('custody.detail', custody_id=custody.id))
+
+
+@bp.get('/lists/<int:custody_id>/print')
+@requires('custody.sign')
+def print_list(custody_id):
+    """班级财产责任书 on A4: the school, class, term, the list and the signature lines (and the signature)."""
+    custody = readable_list(custody_id)
+    lines = list(CustodyLine.select().where(CustodyLine.custody == custody.id).order_by(CustodyLine.id))
+    school_class = SchoolClass.get_by_id(custody.school_class_id)
+    head = User.get_or_none(User.id == school_class.head_teacher_id) if school_class.head_teacher_id else None
+    return render_template('assets/custody_print.html', custody=custody, lines=lines, head=head)
+
+
+@bp.get('/lists/<int:custody_id>/compare')
+@requires('custody.view')
+def comparison(custody_id):
+    """The list beside a closed stocktake: missing and damaged assets name the class; damage can be charged."""
+    custody = campus_or_404(CustodyList, custody_id)
+    takes = closed_stocktakes(g.campus)
+    asked, status = request.args.get('stocktake', ''), 200
+    take = None
+    if asked:
+        take = next((t for t in takes if t.id == int_or_none(asked)), None)
+        if take is None:
+            flash(_('Please choose a closed stocktake of this campus.'), 'error')
+            status = 400
+    take = take or default_stocktake(custody, takes)
+    result = compare(custody, take) if take else None
+    paths = {}
+    if result:
+        paths = place_paths(g.campus, {s.found_place_id for _l, _s, s in result.rows if s and s.found_place_id}
+                            | {s.found_place_id for s in result.extra if s.found_place_id})
+    extra_items = {}
+    if result and result.extra:
+        extra_items = {i.id: i for i in Item.select().where(Item.id.in_([s.item_id for s in result.extra]))}
+    return render_template('assets/custody_compare.html', custody=custody, takes=takes, take=take, result=result,
+                           statuses=STATUS_LABELS, paths=paths, extra_items=extra_items), status
+
+
+@bp.post('/lists/<int:custody_id>/lines/<int:custody_line_id>/charge')
+@requires('custody.manage')
+def charge(custody_id, custody_line_id):
+    """Charge a damaged asset to the class: its repair order names the class; the amount is set on the order."""
+    custody = campus_or_404(CustodyList, custody_id)
+    line = CustodyLine.get_or_none((CustodyLine.id == custody_line_id) & (CustodyLine.custody == custody.id))
+    take_id = int_or_none(request.form.get('stocktake', '')[:30])
+    take = Stocktake.get_or_none((Stocktake.id == take_id) & (Stocktake.campus == g.campus)
+                                 & (Stocktake.status == 'closed')) if take_id else None
+    if line is None or take is None:
+        flash(_('Please choose an asset of this list and a closed stocktake of this campus.'), 'error')
+        return redirect(url_for('custody.comparison', custody_id=custody.id))
+    try:
+        order = charge_damage(custody, line, take, current_user)
+    except CustodyRefused as refused:
+        flash(str(refused), 'error')
+    else:
+        flash(markup_message(_('Charged to %(name)s: order %(number)s. Set the amount on the order.'),
+                             name=custody.class_name, number=unbroken(order.number)), 'success')
+    return redirect(url_for('custody.comparison', custody_id=custody.id, stocktake=take.id))
