@@ -1,5 +1,6 @@
 """Fixtures: an app on its own migrated database (SQLite file, or a PostgreSQL schema), clients, signed-in
 roles, a live server and phone-sized Chromium pages. Shared helpers live in helpers.py."""
+import functools
 import threading
 
 import pytest
@@ -10,11 +11,35 @@ from werkzeug.serving import make_server
 from houqin import db
 
 
-def pytest_collection_modifyitems(items):
-    """Browser tests are slow tests: `-m 'not slow'` leaves them out."""
+DATABASE_FIXTURES = {'database_url', 'empty_database_url', 'migrated_template'}
+# A module naming these reaches the database by itself (its own schemas, subprocess servers given the URL).
+OWN_DATABASE_NAMES = ('PG_URL', 'new_pg_schema', 'HOUQIN_TEST_DATABASE_URL')
+
+
+@functools.lru_cache(maxsize=None)
+def module_reaches_the_database(path):
+    """True if a test module names the test database itself, outside the fixtures."""
+    with open(path, encoding='utf-8') as fh:
+        text = fh.read()
+    return any(name in text for name in OWN_DATABASE_NAMES)
+
+
+def touches_the_database(item):
+    """True if the test can behave differently on PostgreSQL: it uses a test database or makes its own."""
+    return bool(DATABASE_FIXTURES & set(item.fixturenames)) or module_reaches_the_database(str(item.fspath))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests are slow tests (`-m 'not slow'` leaves them out). Against PostgreSQL, tests that touch no
+    database are left out: they are the same test as on SQLite, which runs them (CI runs both)."""
     for item in items:
         if '/browser/' in str(item.fspath):
             item.add_marker(pytest.mark.slow)
+    if PG_URL:
+        same = [item for item in items if not touches_the_database(item)]
+        if same:
+            config.hook.pytest_deselected(items=same)
+            items[:] = [item for item in items if touches_the_database(item)]
 
 
 @pytest.fixture(scope='session')

@@ -40,9 +40,17 @@ def test_admin_prints_the_toilets_of_a_building_from_a_phone(app, live_server, p
     page.wait_for_url('**/admin/labels/sheet?**')
     assert page.locator('h1').inner_text() == '4 张标签'
     assert page.evaluate('document.documentElement.scrollWidth') <= 390
+    # The page opens the print dialogue by itself; here it only counts, so that it can't still be printing when
+    # page.pdf() below prints (Chromium refuses a second print: "Page is already being printed").
+    page.add_init_script('window.print = function () { window.printCalls = (window.printCalls || 0) + 1; };')
     page.get_by_role('button', name='打印', exact=True).click()
     page.wait_for_load_state()
     assert '已记为已打印' in page.locator('.flash.success').inner_text()
+    for _ in range(100):
+        if page.evaluate('window.printCalls || 0'):
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate('window.printCalls') == 1
     with db.database.connection_context():
         assert Tag.select().where(Tag.token.in_(list(wanted)) & Tag.printed_at.is_null(False)).count() == 4
 
