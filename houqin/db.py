@@ -116,6 +116,21 @@ def migrate():
     return migration_runner().up()
 
 
+def data_version():
+    """A value that differs whenever a write may have been committed since it was last read, by any connection
+    or process: what a per-process cache of database reads keys on, read before the reads it guards.
+
+    SQLite: this connection (the object itself, so a reconnect never matches an older value), PRAGMA
+    data_version (commits by other connections) and the connection's total_changes (its own writes).
+    PostgreSQL: this database and its current snapshot (which transactions are visible), so a write committed
+    after the value was read changes the next value.
+    """
+    if is_sqlite():
+        connection = database.connection()
+        return (connection, connection.execute('PRAGMA data_version').fetchone()[0], connection.total_changes)
+    return database.obj, database.execute_sql('SELECT pg_current_snapshot()::text').fetchone()[0]
+
+
 def connect_for_request():
     """Open (or reuse) this thread's connection; on PostgreSQL, borrow one from the process's pool."""
     database.connect(reuse_if_open=True)

@@ -30,7 +30,8 @@ from houqin.patrol.checkpoints import evidence_token, record_scan
 from houqin.permissions import PUBLIC, can, requires
 from houqin.places.tree import place_choices
 from houqin.repairs.links import follow_link_for, resolve_many, secret_for
-from houqin.repairs.workflow import is_overdue, open_orders_for
+from houqin.repairs.workflow import WAITING_STATUSES, is_overdue, open_orders_for
+from houqin.scan import page_cache
 from houqin.scan.actions import (UNDO_SECONDS, join_report, label_links, latest_undoable, offer_for,
                                  record_checklist, record_report, undo_record)
 from houqin.scan.records import (TooManyReports, anonymous_reports_since, last_cleaned, new_submission_id,
@@ -120,6 +121,12 @@ def inactive_label_page(tag, form=None, status=200):
 @requires(PUBLIC)
 def tag(token):
     """What this label is and what the viewer can record here; or that it was replaced or is not in use yet."""
+    ticket, normalised = None, normalise_token(token)
+    if normalised and not current_user.is_authenticated:
+        ticket = page_cache.ticket(normalised)  # before any read: see scan/page_cache.py
+        kept = page_cache.page(ticket) if ticket else None
+        if kept is not None:
+            return page_cache.filled(*kept)
     found = find_tag(token)
     if found is None:
         return render_template('scan/unknown.html', typed=token[:40]), 404
@@ -129,7 +136,7 @@ def tag(token):
     record_stocktake_scan(found)
     if target is None:
         return inactive_label_page(found)
-    return scan_page(found, target)
+    return scan_page(found, target, cache_ticket=ticket)
 
 
 def is_scrapped(target):
@@ -227,8 +234,12 @@ def scan_pages_policy(response):
     return response
 
 
-def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200, ids=None, page_error=None):
-    """The scan page for an active label: facts, the viewer's actions (largest first), recent records."""
+def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200, ids=None, page_error=None,
+              cache_ticket=None):
+    """The scan page for an active label: facts, the viewer's actions (largest first), recent records.
+
+    With a cache ticket (an anonymous GET), a place's page is rendered with marks and kept (scan/page_cache.py).
+    """
     staff = staff_of(tag)
     campus = g.campus if staff else Campus.get_by_id(tag.campus_id)
     obj = target['object']
@@ -243,6 +254,10 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     ids = dict(ids or {})
     for form in forms:
         ids.setdefault(form, new_submission_id())
+    cached = cache_ticket is not None and is_place and not staff
+    extra = {}
+    if cached:
+        extra['csrf_token'], ids = page_cache.marks(forms)
     patrol_scan = None
     if current_user.is_authenticated and staff and can('patrol.scan'):  # no patrol lookup for other roles
         patrol_scan = record_patrol_scan(tag)
@@ -252,6 +267,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     today = campus.today()
     expired = bool(getattr(obj, 'expires_on', None) and obj.expires_on < today)
     photo = latest_photo(place, item) if staff else None
+    overdue = {o.id for o in orders if is_overdue(o)}
     manage_url = None
     if staff and can('admin.view'):
         manage_url = url_for('places.place_edit', place_id=obj.id) if is_place else \
@@ -259,7 +275,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     html = render_template(
         'scan/page.html', tag=tag, code=human_code(tag.token), campus=campus, target=target, obj=obj, staff=staff,
         offer=offer, checklists=checklists, orders=orders, ids=ids, errors=errors or {}, typed=typed or {},
-        typed_form=typed_form, overdue={o.id for o in orders if is_overdue(o)}, last_cleaned=last_cleaned(place) if is_place else None,
+        typed_form=typed_form, overdue=overdue, last_cleaned=last_cleaned(place) if is_place else None,
         show_cleaning=any(a == 'cleaning' for a, _t, _q in checklists), expired=expired,
         expiry=expiry_note(obj, today) if not is_place else '', photo=photo, patrol_scan=patrol_scan,
         history=recent_records(place=place, item=item) if staff and offer.history else None,
@@ -267,7 +283,13 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
         categories=tuple(CATEGORY_LABELS), category_labels=CATEGORY_LABELS, status_labels=ORDER_STATUS_LABELS,
         activity_labels=activity_names(campus), activity_url=activity_url, manage_url=manage_url, page_error=page_error,
         undo=undo, undo_seconds=UNDO_SECONDS, links=label_links(campus, obj, g.role, tag) if staff else [], mine=my_reports(campus) if not current_user.is_authenticated else [],
-        page_path=url_for('scan.tag', token=tag.token))
+        page_path=url_for('scan.tag', token=tag.token), **extra)
+    if cached:
+        # Kept until the next write, or until the first open order on the page turns overdue.
+        until = min((o.due_at for o in orders if o.due_at and o.status in WAITING_STATUSES and o.id not in overdue),
+                    default=None)
+        page_cache.keep(cache_ticket, html, forms, until)
+        html = page_cache.filled(html, forms)
     return html, status
 
 
