@@ -11,7 +11,9 @@ from houqin import config as cfg, db, templating, web
 from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
-from houqin.assets import custody_views, scrap_views, views as stocktake_views
+from houqin.assets import (custody_views, loan_views, permit_views, scrap_views, transfer_views,
+                           views as stocktake_views)
+from houqin.assets.loans import SCHEDULED_EVERY_SECONDS as LOAN_CHECK_SECONDS, notify_all_overdue
 from houqin.board import views as board_views
 from houqin.canteen import views as canteen_views
 from houqin.canteen.cli import canteen_routines_command
@@ -51,7 +53,7 @@ BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, 
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
               routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views, board_views,
-              report_views, scrap_views, custody_views)
+              report_views, scrap_views, custody_views, loan_views, transfer_views, permit_views)
 COMMANDS = (canteen_routines_command, labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 
@@ -88,6 +90,7 @@ def create_app(test_config=None):
         scan_actions.LABEL_LINKS.append(scrap_views.label_links)
     scan_actions.LINKED_ACTIVITIES.update(CANTEEN_ACTIVITIES)
     notify_delivery.schedule(notify_all_certificates, every=CERTIFICATE_CHECK_SECONDS)
+    notify_delivery.schedule(notify_all_overdue, every=LOAN_CHECK_SECONDS)
     notify_delivery.init_app(app)
     return app
 

@@ -940,3 +940,95 @@ class CustodyLine(BaseModel):
 
 MODELS.extend([CustodyList, CustodyLine])
 __all__ += ['CustodyList', 'CustodyLine']
+
+
+# Loans, transfers and off-campus permits (houqin/assets/): 借用, 部门转移, 出门条 and the gate's checks.
+
+class Loan(BaseModel):
+    """An asset lent out (借用): to an account or a typed name of a department or class, from a day, due back on
+    a day; returned once."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='loans', on_delete='CASCADE')
+    item = ForeignKeyField(Item, backref='loans', on_delete='CASCADE')
+    borrower = ForeignKeyField(User, null=True, backref='borrowed', on_delete='SET NULL')  # a campus account
+    borrower_name = CharField(max_length=50)  # as typed, or the account's name when lent
+    borrower_unit = CharField(max_length=50, default='')  # department or class
+    lent_on = DateField()  # campus-local dates
+    due_on = DateField()
+    note = TextField(default='')
+    lent_by = ForeignKeyField(User, null=True, backref='lent', on_delete='SET NULL')
+    created_at = DateTimeField(default=utcnow)
+    returned_at = DateTimeField(null=True)
+    returned_by = ForeignKeyField(User, null=True, backref='took_back', on_delete='SET NULL')
+    overdue_notified_at = DateTimeField(null=True)  # the overdue notice goes out once per loan
+    submission = CharField(max_length=36, unique=True)  # the lend form's id: a double tap lends once
+
+    class Meta:
+        indexes = ((('campus', 'returned_at', 'due_on'), False), (('campus', 'lent_on'), False))
+
+
+# At most one open loan per asset (migration 0020).
+Loan.add_index(Loan.index(Loan.item, unique=True, where=Loan.returned_at.is_null(), name='loan_open_item'))
+
+
+class Transfer(BaseModel):
+    """A request to move an asset to another place, department or custodian (部门转移): who asked, who decided."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='transfers', on_delete='CASCADE')
+    item = ForeignKeyField(Item, backref='transfers', on_delete='CASCADE')
+    from_place = ForeignKeyField(Place, null=True, backref='transfers_out', on_delete='SET NULL')
+    to_place = ForeignKeyField(Place, null=True, backref='transfers_in', on_delete='SET NULL')
+    from_department = CharField(max_length=50, default='')
+    to_department = CharField(max_length=50, default='')
+    from_custodian = CharField(max_length=50, default='')
+    to_custodian = CharField(max_length=50, default='')
+    reason = CharField(max_length=200, default='')
+    status = CharField(max_length=10, default='requested')  # requested, approved, refused
+    requested_by = ForeignKeyField(User, null=True, backref='transfer_requests', on_delete='SET NULL')
+    requested_at = DateTimeField(default=utcnow)
+    decided_by = ForeignKeyField(User, null=True, backref='transfer_decisions', on_delete='SET NULL')
+    decided_at = DateTimeField(null=True)
+    decision_note = CharField(max_length=200, default='')
+    submission = CharField(max_length=36, unique=True)  # the request form's id: a double tap asks once
+
+    class Meta:
+        indexes = ((('campus', 'status', 'requested_at'), False),)
+
+
+class GatePermit(BaseModel):
+    """An off-campus permit (出门条) for an asset: who takes it out, why, valid from until, issued by; cancellable."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='gate_permits', on_delete='CASCADE')
+    item = ForeignKeyField(Item, backref='gate_permits', on_delete='CASCADE')
+    carrier_name = CharField(max_length=50)
+    carrier_unit = CharField(max_length=50, default='')
+    reason = CharField(max_length=200)
+    valid_from = DateTimeField()  # naive UTC
+    valid_until = DateTimeField()
+    issued_by = ForeignKeyField(User, null=True, backref='permits_issued', on_delete='SET NULL')
+    issued_at = DateTimeField(default=utcnow)
+    cancelled_at = DateTimeField(null=True)
+    cancelled_by = ForeignKeyField(User, null=True, backref='permits_cancelled', on_delete='SET NULL')
+    submission = CharField(max_length=36, unique=True)
+
+    class Meta:
+        indexes = ((('item', 'valid_until'), False), (('campus', 'issued_at'), False))
+
+
+class GateCheck(BaseModel):
+    """A guard's scan of an asset's label at the gate: who, when, allowed out or not, and by which permit."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='gate_checks', on_delete='CASCADE')
+    item = ForeignKeyField(Item, backref='gate_checks', on_delete='CASCADE')
+    permit = ForeignKeyField(GatePermit, null=True, backref='checks', on_delete='SET NULL')
+    user = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    checked_at = DateTimeField(default=utcnow)
+    allowed = BooleanField()
+    key = CharField(max_length=40, unique=True)  # guard, asset and two-minute slot: a reload is one check
+
+    class Meta:
+        indexes = ((('campus', 'checked_at'), False),)
+
+
+MODELS.extend([Loan, Transfer, GatePermit, GateCheck])
+__all__ += ['Loan', 'Transfer', 'GatePermit', 'GateCheck']

@@ -50,6 +50,13 @@ PERMISSIONS = {
     'custody.view': {'admin', 'manager', 'viewer', 'inspector'},  # the term's custody lists (责任书), print, compare
     'custody.manage': {'admin', 'manager'},              # generate a term's custody lists, charge damage to a class
     'custody.sign': set(ALL_ROLES),                      # 我的班级财产: sign one's own class's list (as its head teacher)
+    'loans.view': {'admin', 'manager', 'viewer', 'inspector'},  # loans (借用): open, overdue, returned
+    'loans.manage': {'admin', 'manager'},                # lend an asset, take it back (by scanning its label)
+    'transfers.request': {'admin', 'manager', 'teacher'},  # ask to move an asset (部门转移); teachers see their own
+    'transfers.approve': {'admin', 'manager'},           # approve or refuse transfers (not one's own, but the admin)
+    'permits.view': {'admin', 'manager', 'guard', 'viewer', 'inspector'},  # off-campus permits (出门条), gate checks
+    'permits.issue': {'admin', 'manager'},               # issue and cancel off-campus permits
+    'gate.check': {'guard'},                             # an asset's scan shows 允许出门 / 不允许出门 and is logged
     'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)

@@ -57,6 +57,13 @@ stocktake.count     ✓       ✓       ✓       ✓       ✓       ✓       
 custody.view        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
 custody.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 custody.sign        ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓       ✓
+loans.view          ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+loans.manage        ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+transfers.request   ✓       ✓       ✗       ✗       ✓       ✗       ✗       ✗       ✗
+transfers.approve   ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+permits.view        ✓       ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓
+permits.issue       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
+gate.check          ✗       ✗       ✓       ✗       ✗       ✗       ✗       ✗       ✗
 canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
@@ -112,6 +119,7 @@ def sample_args(school):
         stocktake = stocktake_samples(school)
         canteen = canteen_samples(school)
         scrap = scrap_samples(school)
+        loans = loan_samples(school)
         school_class = SchoolClass.create(campus=school['campus'], grade='初一', name='初一(1)班')
         Campus.update(board_enabled=True).where(Campus.id == school['campus'].id).execute()  # the public board
     return {
@@ -132,6 +140,7 @@ def sample_args(school):
         **canteen,
         **scrap,
         **custody_samples(school, routines['term_id']),
+        **loans,
         'class_id': school_class.id,
         'code': school['campus'].code,
     }
@@ -152,6 +161,20 @@ def scrap_samples(school):
                                   submission_id='00000000-0000-4000-8000-000000000002',
                                   requested_by=school['users']['teacher'], place=school['room'])
     return {'scrap_id': request.id}
+def loan_samples(school):
+    """A loan, a transfer request and an off-campus permit of the desk, for their pages' URL arguments."""
+    import datetime
+    from houqin.clock import utcnow
+    from houqin.models import GatePermit, Loan, Transfer
+    campus, desk, manager = school['campus'], school['desk'], school['users']['manager']
+    loan = Loan.create(campus=campus, item=desk, borrower_name='样例', lent_on=datetime.date(2026, 9, 1),
+                       due_on=datetime.date(2026, 9, 8), lent_by=manager, submission='sample-loan')
+    transfer = Transfer.create(campus=campus, item=desk, from_place=school['room'], to_place=school['floor'],
+                               reason='样例', requested_by=manager, submission='sample-transfer')
+    permit = GatePermit.create(campus=campus, item=desk, carrier_name='样例', reason='样例', valid_from=utcnow(),
+                               valid_until=utcnow() + datetime.timedelta(hours=2), issued_by=manager,
+                               submission='sample-permit')
+    return {'loan_id': loan.id, 'transfer_id': transfer.id, 'permit_id': permit.id}
 
 
 def routine_samples(school):

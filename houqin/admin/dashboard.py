@@ -4,6 +4,7 @@ a building › floor compliance map and 7- and 30-day trends. No Flask here; tim
 import dataclasses
 import datetime
 
+from houqin.assets.loans import dashboard_line as loans_dashboard_line
 from houqin.canteen.summary import dashboard_line as canteen_dashboard_line
 from houqin.clock import day_bounds, days_bounds, monday_of, to_local, week_bounds, zone_name
 from houqin.models import Item, Routine, Term, WorkOrder
@@ -223,3 +224,8 @@ def day_end(campus, day):
 def canteen(campus, today, now):
     """The canteen line: samples kept today, disposals due, the morning check, certificates expiring or expired."""
     return canteen_dashboard_line(campus, today, now)
+
+
+def loans(campus, today):
+    """The loans line: assets on loan, overdue loans and the first of them (借用)."""
+    return loans_dashboard_line(campus, today)

@@ -72,7 +72,7 @@ def index():
         repairs=dashboard.open_repairs(campus, now), hazards=dashboard.hazards(campus, today, now),
         extinguishers=dashboard.extinguishers(campus, today), map=dashboard.compliance_map(campus, map_slots),
         week=week, trend7=trend[-7:], trend30=trend, now=now,
-        canteen=dashboard.canteen(campus.id, today, now)), 400 if error else 200
+        canteen=dashboard.canteen(campus.id, today, now), loans=dashboard.loans(campus, today)), 400 if error else 200
 
 
 class CampusForm(FlaskForm):

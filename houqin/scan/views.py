@@ -19,6 +19,7 @@ from markupsafe import Markup
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import Length, ValidationError
 
+from houqin.assets.at_label import label_panel
 from houqin.assets.scrapping import scrapped_on
 from houqin.assets.stocktake import count_at_label, scan_message
 from houqin.checklists.answers import expiry_note
@@ -136,6 +137,8 @@ def tag(token):
     record_stocktake_scan(found)
     if target is None:
         return inactive_label_page(found)
+    if target['kind'] == 'item' and staff_of(found):  # loans, permits, the guard's gate check (zero taps)
+        g.asset_panel = label_panel(target['object'], current_user._get_current_object(), g.role)
     return scan_page(found, target, cache_ticket=ticket)
 
 
