@@ -110,6 +110,7 @@ ENTITY_LABELS = {
     'photo': _l('Photo'),
     'canteen_staff': _l('Canteen worker'), 'health_certificate': _l('Health certificate'),
     'supplier': _l('Supplier'),
+    'scrap_request': _l('Scrapping request'), 'storekeeper': _l('Storekeeper'),
 }
 
 

@@ -333,6 +333,8 @@ def test_over_http_from_the_label_to_approval(app, as_role, school, people):
     label = teacher.get(f'/t/{tag.token}').get_data(as_text=True)
     assert f'href="{detail}"' in label and '已申请报废：待总务处确认' in label
     assert teacher.get(link).headers['Location'] == detail  # one waiting request per asset
+    item_page = as_role('viewer').get(f'/admin/items/{school["desk"].id}').get_data(as_text=True)
+    assert f'href="{detail}"' in item_page and '已申请报废：待总务处确认' in item_page
     manager, admin = as_role('manager'), as_role('admin')
     keeper = app.test_client()
     assert login(keeper, 'keeper').status_code == 302
@@ -356,6 +358,7 @@ def test_over_http_from_the_label_to_approval(app, as_role, school, people):
     with db.database.connection_context():
         assert Item.get_by_id(school['desk'].id).status == 'scrapped'
     assert '已报废' in teacher.get(f'/t/{tag.token}').get_data(as_text=True)
+    assert '/scrapping/items/' not in manager.get(f'/admin/items/{school["desk"].id}').get_data(as_text=True)
     items = as_role('viewer').get('/admin/items').get_data(as_text=True)
     assert 'KZ-0001' not in items and '0 件资产' in items  # gone from the active register
     assert 'KZ-0001' in as_role('viewer').get('/admin/items?status=scrapped').get_data(as_text=True)
@@ -404,6 +407,13 @@ def test_bad_input_changes_nothing(app, as_role, school, people):
         assert teacher.get(url).status_code == 404, url
     assert teacher.post(f'/scrapping/items/{theirs.id}/new', data=new_form(teacher, school['desk'].id)).status_code == 404
     assert as_role('viewer').get(link).status_code == 403
+    with db.database.connection_context():
+        their_request = ScrapRequest.create(campus=other, item=theirs, submission_id=SID.format(8), reason='坏了')
+    assert teacher.get(f'/scrapping/{their_request.id}').status_code == 404
+    admin = as_role('admin')
+    assert admin.get(f'/scrapping/{their_request.id}').status_code == 404
+    data = {'csrf_token': csrf_token(admin, '/scrapping/'), 'step': 'office', 'decision': 'confirm'}
+    assert admin.post(f'/scrapping/{their_request.id}/sign', data=data).status_code == 404
     with db.database.connection_context():
         req = ScrapRequest.create(campus=school['campus'], item=school['desk'], submission_id=SID.format(1),
                                   reason='坏了', requested_by=school['users']['teacher'], place=school['room'])
