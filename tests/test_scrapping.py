@@ -214,6 +214,46 @@ def test_two_logistics_heads_confirming_at_once_sign_the_step_once(app, school, 
         assert signed.count() == 1
 
 
+def is_submission_lookup(query=None, *args, **kwargs):
+    """request_scrapping's "already sent?" lookup, made after it holds the asset's lock."""
+    return in_a_transaction()
+
+
+def test_two_people_asking_to_scrap_one_asset_at_once_make_one_request(app, school, people, monkeypatch):
+    """Two teachers send the form for the same desk at the same moment. The second has begun its transaction before
+    the first commits: on SQLite it waits for the write lock (BEGIN IMMEDIATE), on PostgreSQL for the asset's
+    advisory lock (db.serialize_on) — without which both would find no waiting request and both insert. Then it
+    finds the first's request waiting and is refused: one request."""
+    with in_english(app):
+        other = add_person(school['campus'], 'teacher2', 'teacher')
+    meeting = Meeting('begin')
+    meeting.wrap_lookup(monkeypatch, ScrapRequest, 'get_or_none', is_submission_lookup)
+    meeting.watch_begin(monkeypatch)
+    askers = [people['teacher'], other]
+
+    def send(n):
+        return in_app(app, lambda: request_scrapping(Item.get_by_id(school['desk'].id), askers[n], f'坏了{n}',
+                                                     submission_id=SID.format(n + 1)))
+    outcomes = race(send(0), send(1))
+    won = [i for i, (_req, error) in enumerate(outcomes) if error is None]
+    assert len(won) == 1, outcomes
+    refusal = outcomes[1 - won[0]][1]
+    assert isinstance(refusal, ScrapRefused) and 'already waiting for its sign-offs' in str(refusal)
+    with db.database.connection_context():
+        assert [(r.requested_by_id, r.reason) for r in ScrapRequest.select()] == [(askers[won[0]].id, f'坏了{won[0]}')]
+
+
+def test_the_same_form_sent_twice_makes_one_request(app, as_role, school, people):
+    teacher = as_role('teacher')
+    link = f'/scrapping/items/{school["desk"].id}/new'
+    data = new_form(teacher, school['desk'].id)
+    first, second = teacher.post(link, data=data), teacher.post(link, data=data)
+    assert first.status_code == second.status_code == 302
+    assert first.headers['Location'] == second.headers['Location']
+    with db.database.connection_context():
+        assert ScrapRequest.select().count() == 1
+
+
 # The 报废登记表 ---------------------------------------------------------------------------------------------------
 
 def test_the_scrapping_register_reads_back_with_the_three_sign_offs(app, school, people, runner, tmp_path):
