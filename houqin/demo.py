@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from peewee import chunked
 
 from houqin import db
+from houqin.assets.custody_demo import build_custody
 from houqin.canteen.demo import build_canteen
 from houqin.clock import to_local, to_utc, utcnow
 from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
@@ -387,6 +388,7 @@ def load_demo(password='demo1234'):
         _routines, routine_records = build_routines(campus, places, users, now, set_up)  # and three weeks of them
         record_count += routine_records
         record_count += build_canteen(campus, places, users, now, set_up)  # six workers, three weeks of meals
+        build_custody(campus, today, now)  # this term's 班级财产责任书, for the head teachers to sign
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',
