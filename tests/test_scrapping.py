@@ -68,7 +68,8 @@ def test_three_sign_offs_in_order_scrap_the_asset_with_the_date_and_the_audit_lo
         assert waiting_for(school['campus'].id, people['manager'], 'manager') == {'office': [req]}
         assert waiting_for(school['campus'].id, people['keeper'], 'teacher') == {}
         req = sign_off(req, 'office', people['manager'], 'manager', '同意', now=now)
-        assert (req.status, req.office_by_id, req.office_at, req.office_note) == ('store', people['manager'].id, now, '同意')
+        assert (req.status, req.office_by_id, req.office_at, req.office_note) == (
+            'store', people['manager'].id, now, '同意')
         assert waiting_for(school['campus'].id, people['keeper'], 'teacher') == {'store': [req]}
         req = sign_off(req, 'store', people['keeper'], 'teacher', now=now)
         assert Item.get_by_id(school['desk'].id).status == 'in_use'  # not before the leader approves
@@ -79,7 +80,8 @@ def test_three_sign_offs_in_order_scrap_the_asset_with_the_date_and_the_audit_lo
         assert item.status == 'scrapped' and scrapped_on(item) == datetime.date(2026, 12, 4)
         entry = AuditLog.get((AuditLog.entity == 'item') & (AuditLog.row_id == item.id))
         assert (entry.before['status'], entry.after['status'], entry.user_id) == ('in_use', 'scrapped', None)
-        assert [e.summary for e in AuditLog.select().where(AuditLog.entity == 'scrap_request').order_by(AuditLog.id)] == [
+        entries = AuditLog.select().where(AuditLog.entity == 'scrap_request').order_by(AuditLog.id)
+        assert [e.summary for e in entries] == [
             'scrapping request: 课桌', f'scrapping request {req.id}: office signed',
             f'scrapping request {req.id}: store signed', f'scrapping request {req.id}: leader signed']
         with pytest.raises(ScrapRefused, match='already scrapped'):
@@ -268,9 +270,9 @@ def test_the_scrapping_register_reads_back_with_the_three_sign_offs(app, school,
         refuse_request(refused, 'office', people['manager'], 'manager', '还能用')
     today = datetime.date.today()
     path = tmp_path / 'scrapping.xlsx'
-    result = runner.invoke(args=['houqin', 'ledger', 'scrapping', '--from', (today - datetime.timedelta(days=2)).isoformat(),
-                                 '--to', (today + datetime.timedelta(days=2)).isoformat(), '--out', str(path),
-                                 '--campus', 'test'])
+    first, last = today - datetime.timedelta(days=2), today + datetime.timedelta(days=2)
+    result = runner.invoke(args=['houqin', 'ledger', 'scrapping', '--from', first.isoformat(), '--to', last.isoformat(),
+                                 '--out', str(path), '--campus', 'test'])
     assert result.exit_code == 0, result.output
     ws = load_workbook(path).worksheets[0]
     assert '报废登记表' in ws.cell(1, 1).value
@@ -434,7 +436,8 @@ def test_bad_input_changes_nothing(app, as_role, school, people):
             assert '桌腿断裂' in html  # what they typed is kept
     bomb = io.BytesIO()
     Image.new('RGB', (5000, 3000)).save(bomb, 'PNG')  # 15 M pixels: refused from its header
-    response = teacher.post(link, data=dict(new_form(teacher, school['desk'].id), photos=[(io.BytesIO(bomb.getvalue()), 'big.png')]),
+    response = teacher.post(link, data=dict(new_form(teacher, school['desk'].id),
+                                            photos=[(io.BytesIO(bomb.getvalue()), 'big.png')]),
                             content_type='multipart/form-data')
     assert response.status_code == 400
     with db.database.connection_context():
@@ -445,7 +448,8 @@ def test_bad_input_changes_nothing(app, as_role, school, people):
     for url in (f'/scrapping/items/{theirs.id}/new', f'/scrapping/items/{2 ** 64}/new', '/scrapping/99999',
                 f'/scrapping/{2 ** 64}'):
         assert teacher.get(url).status_code == 404, url
-    assert teacher.post(f'/scrapping/items/{theirs.id}/new', data=new_form(teacher, school['desk'].id)).status_code == 404
+    data = new_form(teacher, school['desk'].id)
+    assert teacher.post(f'/scrapping/items/{theirs.id}/new', data=data).status_code == 404
     assert as_role('viewer').get(link).status_code == 403
     with db.database.connection_context():
         their_request = ScrapRequest.create(campus=other, item=theirs, submission_id=SID.format(8), reason='坏了')

@@ -125,7 +125,8 @@ def visible_request(scrap_id):
 def detail_page(req, error=None, typed=None, status=200):
     """A request's page: the asset, reason and photos, each sign-off, and the form of the step I may sign."""
     item = Item.get_by_id(req.item_id)
-    photos = list(Photo.select().where(Photo.id.in_(req.photos or [0]) & (Photo.campus == g.campus)))
+    photos = list(Photo.select().where(Photo.id.in_(req.photos or [0]) & (Photo.campus == g.campus))
+                  .order_by(Photo.id))
     names = people_names([req.requested_by_id, req.office_by_id, req.store_by_id, req.leader_by_id,
                           req.refused_by_id])
     steps = [(s, STEP_ACTIONS[s], getattr(req, f'{s}_by_id'), getattr(req, f'{s}_at'), getattr(req, f'{s}_note'))
