@@ -111,6 +111,7 @@ ENTITY_LABELS = {
     'canteen_staff': _l('Canteen worker'), 'health_certificate': _l('Health certificate'),
     'supplier': _l('Supplier'),
     'scrap_request': _l('Scrapping request'), 'storekeeper': _l('Storekeeper'),
+    'custody_list': _l('Custody list'), 'custody_line': _l('Asset on a custody list'),
 }
 
 

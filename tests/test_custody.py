@@ -174,6 +174,33 @@ def test_two_signatures_at_once_store_one(app, school):
         assert 'already signed' in next(text for kind, text in outcomes if kind == 'refused')
 
 
+def test_two_managers_generating_at_once_make_one_list_per_class(app, school):
+    """Two generations of the same term meet at a barrier, each on its own connection: one list per class, no
+    line twice. On SQLite and PostgreSQL."""
+    data = custody_school(school)
+    barrier, errors = threading.Barrier(2, timeout=30), []
+
+    def racer():
+        try:
+            with db.database.connection_context():
+                term = Term.get_by_id(data['term'].id)
+                barrier.wait()
+                generate_lists(school['campus'], term)
+        except Exception as error:  # reported by the assertion below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=racer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with db.database.connection_context():
+        assert CustodyList.select().count() == 2
+        assert CustodyLine.select().count() == 4
+        assert CustodyLine.select(CustodyLine.custody, CustodyLine.item).distinct().count() == 4
+
+
 def close_term_end_stocktake(school, data, *, damaged=True):
     """The term-end count of the floor: desk found, chair missing, projector found damaged, lamp found; closed."""
     manager, teacher = school['users']['manager'], school['users']['teacher']
@@ -342,9 +369,16 @@ def test_another_class_and_another_campus_are_out_of_reach(as_role, school, app)
         assert response.status_code == 302
     compare_page = manager.get(f'/custody/lists/{one.id}/compare?stocktake={far["take"].id}')
     assert compare_page.status_code == 400
+    for bad in (str(2 ** 64), '²', 'x' * 100_000, '-1'):
+        assert manager.get(f'/custody/lists/{one.id}/compare', query_string={'stocktake': bad}).status_code == 400
+    assert manager.get(f'/custody/lists/{one.id}/compare?stocktake=%00').status_code == 400
     response = manager.post(f'/custody/lists/{one.id}/lines/{far["line"].id}/charge',
                             data={'csrf_token': token, 'stocktake': far['take'].id})
     assert response.status_code == 302
+    for bad in ('', str(2 ** 64), '²', 'x' * 100_000):
+        response = manager.post(f'/custody/lists/{one.id}/lines/{far["line"].id}/charge',
+                                data={'csrf_token': token, 'stocktake': bad})
+        assert response.status_code == 302
     response = manager.post(f'/custody/lists/{far["custody"].id}/lines/{far["line"].id}/charge',
                             data={'csrf_token': token, 'stocktake': far['take'].id})
     assert response.status_code == 404
@@ -380,6 +414,17 @@ def test_the_comparison_page_names_the_class_and_charges_damage(as_role, school)
         assert WorkOrder.select().count() == 1 and order.liable_party == '初一(1)班'
     page = manager.get(f'{url}?stocktake={take.id}').get_data(as_text=True)
     assert f'href="/repairs/{order.id}"' in page
+    # The term's comparison: each class with what it is missing and what was found damaged.
+    term_page = manager.get(f'/custody/compare?term={data["term"].id}&stocktake={take.id}').get_data(as_text=True)
+    rows = term_page[term_page.index('id="term-comparison"'):]
+    one_row = rows[rows.index('初一(1)班'):rows.index('初一(2)班')]
+    assert '丢失 1' in one_row and '损坏 1' in one_row
+    assert '全部清点到' in rows[rows.index('初一(2)班'):]
+    assert manager.get('/custody/compare').status_code == 200  # the current term and the newest stocktake
+    for bad in ({'term': '99999'}, {'stocktake': str(2 ** 64)}, {'stocktake': '²'}, {'term': 'x' * 100_000}):
+        assert manager.get('/custody/compare', query_string=bad).status_code == 400, bad
+    assert viewer.get('/custody/compare').status_code == 200
+    assert as_role('teacher').get('/custody/compare').status_code == 403
     # Once repaired, the order's compensation form names the class already; the amount is set there, as for any
     # repair (repairs' 'compensate' action).
     with db.database.connection_context():

@@ -241,10 +241,15 @@ class Comparison:
         return [row for row in self.rows if row[1] == status]
 
 
-def compare(custody, take):
+def counted_lines(take):
+    """{item id: StocktakeLine} of a stocktake."""
+    return {s.item_id: s for s in StocktakeLine.select().where(StocktakeLine.stocktake == take.id)}
+
+
+def compare(custody, take, counted=None):
     """Each line of the list as found in the stocktake: ok, elsewhere, missing, damaged, or not counted."""
     lines = list(CustodyLine.select().where(CustodyLine.custody == custody.id).order_by(CustodyLine.id))
-    counted = {s.item_id: s for s in StocktakeLine.select().where(StocktakeLine.stocktake == take.id)}
+    counted = counted_lines(take) if counted is None else counted
     rooms = class_rooms(SchoolClass(id=custody.school_class_id)) | {line.place_id for line in lines if line.place_id}
     rows = []
     for line in lines:
@@ -263,6 +268,16 @@ def compare(custody, take):
     listed = {line.item_id for line in lines}
     extra = [s for s in counted.values() if s.found_place_id in rooms and s.item_id not in listed]
     return Comparison(rows, sorted(extra, key=lambda s: s.id))
+
+
+def term_comparison(campus, term, take):
+    """[(list, missing, damaged)] for every list of the term against one stocktake, in grade and class order."""
+    counted = counted_lines(take)
+    rows = []
+    for custody in term_lists(campus, term):
+        result = compare(custody, take, counted)
+        rows.append((custody, len(result.of('missing')), len(result.of('damaged'))))
+    return rows
 
 
 def charge_damage(custody, line, take, user):

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from houqin.assets.custody import (STATUS_LABELS, CustodyRefused, charge_damage, closed_stocktakes, compare,
                                    current_term, default_stocktake, generate_lists, is_head_teacher, line_counts,
-                                   lists_of_head_teacher, sign_list, term_lists)
+                                   lists_of_head_teacher, sign_list, term_comparison, term_lists)
 from houqin.models import CustodyLine, CustodyList, Item, Place, SchoolClass, Stocktake, Term, User
 from houqin.permissions import can, requires
 from houqin.places.tree import place_paths
@@ -56,6 +56,28 @@ def generate():
     flash(_('Custody lists for %(term)s: %(new)d new, %(refreshed)d refreshed, %(kept)d unchanged or signed.',
             term=term.name, new=done.created, refreshed=done.refreshed, kept=done.kept), 'success')
     return redirect(url_for('custody.index', term=term.id))
+
+
+@bp.get('/compare')
+@requires('custody.view')
+def term_compare():
+    """Term end: every class's list against a closed stocktake, with the missing and damaged it counts for each."""
+    asked_term, asked_take = request.args.get('term', ''), request.args.get('stocktake', '')
+    term = campus_term(asked_term) if asked_term else current_term(g.campus, g.campus.today())
+    takes = closed_stocktakes(g.campus)
+    take = next((t for t in takes if t.id == int_or_none(asked_take)), None) if asked_take else None
+    status = 200
+    if (asked_term and term is None) or (asked_take and take is None):
+        flash(_('Please choose a term and a closed stocktake of this campus.'), 'error')
+        status = 400
+        term = term or current_term(g.campus, g.campus.today())
+    if take is None and takes:
+        after = [t for t in takes if term and t.closed_at and t.closed_at.date() >= term.starts_on]
+        take = (after or takes)[0]
+    terms = list(Term.select().where(Term.campus == g.campus).order_by(Term.starts_on.desc()))
+    rows = term_comparison(g.campus, term, take) if term and take else []
+    return render_template('assets/custody_term_compare.html', terms=terms, term=term, takes=takes, take=take,
+                           rows=rows), status
 
 
 @bp.get('/mine')
