@@ -151,6 +151,8 @@ def register_request_hooks(app):
         if request.endpoint == 'static':
             return None
         db.connect_for_request()
+        if request.endpoint == 'scan.tag' and request.method == 'GET':
+            g.data_version = db.data_version()  # before anything is read, the viewer too: scan/page_cache.py
         if not app.extensions.get('houqin.schema_ok'):
             pending = db.pending_migrations()
             if pending:

@@ -4,7 +4,7 @@ import os
 import time
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peewee import DatabaseProxy, OperationalError, SqliteDatabase
+from peewee import DatabaseProxy, Node, OperationalError, SqliteDatabase
 from playhouse.migrations import Runner
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -129,6 +129,49 @@ def data_version():
         connection = database.connection()
         return (connection, connection.execute('PRAGMA data_version').fetchone()[0], connection.total_changes)
     return database.obj, database.execute_sql('SELECT pg_current_snapshot()::text').fetchone()[0]
+
+
+class Slot(Node):
+    """A parameter of a compiled query, named; its value is given at each run (see Compiled)."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def __sql__(self, ctx):
+        ctx._values.append(_Bound(self.name, ctx.state.converter))  # converted as a plain value would be, per run
+        return ctx.literal(ctx.state.param or '?')
+
+
+class _Bound:
+    """Where a Slot's value goes among a compiled query's parameters, and the field's conversion of it."""
+
+    def __init__(self, name, converter):
+        self.name, self.converter = name, converter
+
+    def value(self, values):
+        value = values[self.name]
+        return self.converter(value) if self.converter else value
+
+
+class Compiled:
+    """A peewee SELECT whose SQL text is built once per process (and database), not at every request: building a
+    query's SQL costs far more than SQLite's running it. `build()` returns the query with Slot('name') where the
+    values go; calling the Compiled with those names runs it and returns its rows as the query would (models)."""
+
+    def __init__(self, build):
+        self.build = build
+        self._built = None
+
+    def __call__(self, **values):
+        built = self._built
+        if built is None or built[0] is not database.obj:
+            query = self.build()
+            sql, params = query.sql()
+            built = self._built = (database.obj, query, sql, params)
+        _db, query, sql, params = built
+        bound = [p.value(values) if isinstance(p, _Bound) else p for p in params]
+        return list(query._get_cursor_wrapper(database.execute_sql(sql, bound)))
 
 
 def connect_for_request():

@@ -1,7 +1,8 @@
-"""The anonymous scan page of a place is kept per worker (scan/page_cache.py) and is never stale: every change
-to what it shows, made through the app, straight in the database or by another connection (another worker),
-and an order's due time passing, shows on the very next page; each page still has its own CSRF token and fresh
-submission ids, and what is a visitor's own (a flashed message, their recent reports) is never kept."""
+"""The scan page of a place is kept per worker, viewer and language (scan/page_cache.py) and is never stale:
+every change to what it shows, made through the app, straight in the database or by another connection (another
+worker), an order's due time passing and one's undo running out, shows on the very next page; each page still has
+its own CSRF token and fresh submission ids, and what is this moment's or this browser's own (a flashed message, a
+visitor's recent reports, a guard's checkpoint) is never kept."""
 import datetime
 import re
 import threading
@@ -12,8 +13,7 @@ from helpers import login, make_app
 from houqin import db
 from houqin.clock import utcnow
 from houqin.db import database
-from houqin.models import Campus, Place, Record, Tag, WorkOrder
-from houqin.scan import page_cache
+from houqin.models import Campus, Place, Record, Tag, User, WorkOrder
 
 TOKEN = 'TT00000001'
 
@@ -204,11 +204,50 @@ def test_what_is_the_visitors_own_is_never_kept(client, toilet):
     assert '您最近的报告' not in kept_page(stranger)
 
 
-def test_signed_in_pages_are_not_kept(app, toilet):
-    page_cache._cache.__dict__.clear()
-    janitor = app.test_client()
-    assert login(janitor, 'janitor').status_code == 302
+def signed_in(app, role):
+    client = app.test_client()
+    assert login(client, role).status_code == 302
+    return client
+
+
+def kept_for_staff(client):
+    """A signed-in viewer's page of the toilet, asserting it came from the cache (only the log-in's query ran)."""
+    response, statements = statements_of(client, f'/t/{TOKEN}')
+    assert (len(statements) == 1 and 'FROM "user"' in statements[0]) or not db.is_sqlite(), statements
+    return response.get_data(as_text=True)
+
+
+def test_each_viewer_has_its_own_kept_page(app, school, toilet):
+    janitor, manager = signed_in(app, 'janitor'), signed_in(app, 'manager')
+    janitor.get(f'/t/{TOKEN}')
+    manager.get(f'/t/{TOKEN}')
+    mine, theirs = kept_for_staff(janitor), kept_for_staff(manager)
+    assert '完成保洁' in mine and 'Janitor' in mine and 'Manager' not in mine
+    assert 'Manager' in theirs and 'Janitor' not in theirs
+    database.connect(reuse_if_open=True)
+    User.update(display_name='王师傅').where(User.username == 'janitor').execute()
+    assert '王师傅' in janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+
+
+def test_ones_own_sign_off_shows_with_its_undo_until_it_runs_out(app, school, toilet, monkeypatch):
+    janitor = signed_in(app, 'janitor')
+    html = janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+    assert f'/t/{TOKEN}/undo' not in kept_for_staff(janitor)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html[html.index('/clean"'):]))
+    assert janitor.post(f'/t/{TOKEN}/clean', data=fields, content_type='multipart/form-data').status_code == 302
+    flashed = janitor.get(f'/t/{TOKEN}').get_data(as_text=True)  # the message is this moment's: never kept
+    assert 'class="flash success"' in flashed and f'/t/{TOKEN}/undo' in flashed
+    janitor.get(f'/t/{TOKEN}')
+    again = kept_for_staff(janitor)
+    assert 'class="flash' not in again and f'/t/{TOKEN}/undo' in again and '上次保洁' in again
+    later = utcnow() + datetime.timedelta(seconds=31)
+    monkeypatch.setattr('houqin.scan.page_cache.utcnow', lambda: later)
+    monkeypatch.setattr('houqin.scan.actions.utcnow', lambda: later)
+    assert f'/t/{TOKEN}/undo' not in janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+
+
+def test_a_guards_scan_is_a_checkpoint_and_never_kept(app, toilet):
+    guard = signed_in(app, 'guard')
     for _ in range(2):
-        _response, statements = statements_of(janitor, f'/t/{TOKEN}')
-        assert statements
-    assert getattr(page_cache._cache, 'pages', {}) == {}
+        _response, statements = statements_of(guard, f'/t/{TOKEN}')
+        assert len(statements) > 1

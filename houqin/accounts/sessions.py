@@ -14,6 +14,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from peewee import JOIN
 
 from houqin.clock import utcnow
+from houqin.db import Compiled, Slot
 from houqin.models import Campus, Membership, User, UserSession
 from houqin.web import client_address
 
@@ -41,6 +42,17 @@ def load_campus_context():
     g.memberships = memberships
 
 
+# The user and every membership with its campus in one query (load_campus_context needs them next), on every
+# signed-in request: its SQL is built once per process.
+USER_AND_MEMBERSHIPS = Compiled(lambda: (
+    User.select(User, Membership, Campus).join(UserSession, on=(UserSession.user == User.id))
+    .switch(User).join(Membership, JOIN.LEFT_OUTER, on=(Membership.user == User.id), attr='membership')
+    .join(Campus, JOIN.LEFT_OUTER)
+    .where((UserSession.key == Slot('key')) & (UserSession.expires_at > Slot('now'))
+           & (User.session_token == Slot('token')) & (User.active == True))  # noqa: E712
+    .order_by(Campus.id)))
+
+
 @login_manager.user_loader
 def load_user(login_id):
     """The active user of this log-in: its session row exists and has not expired, and the account's token
@@ -48,13 +60,7 @@ def load_user(login_id):
     token, _dot, key = (login_id or '').partition('.')
     if not token or not key:
         return None
-    # The user and every membership with its campus in one query (load_campus_context needs them next).
-    rows = list(User.select(User, Membership, Campus).join(UserSession, on=(UserSession.user == User.id))
-                .switch(User).join(Membership, JOIN.LEFT_OUTER, on=(Membership.user == User.id), attr='membership')
-                .join(Campus, JOIN.LEFT_OUTER)
-                .where((UserSession.key == key) & (UserSession.expires_at > utcnow())
-                       & (User.session_token == token) & (User.active == True))  # noqa: E712
-                .order_by(Campus.id))
+    rows = USER_AND_MEMBERSHIPS(key=key, now=utcnow(), token=token)
     if not rows:
         return None
     user = rows[0]

@@ -49,9 +49,20 @@ def may_see(order):
 
 
 def with_paths(orders):
-    """The orders and {place id: path} for showing them in a list."""
-    orders = list(orders)
+    """The orders (their assets read with them) and {place id: path} for showing them in a list."""
+    orders = with_items(orders)
     return orders, place_paths(g.campus, {o.place_id for o in orders if o.place_id})
+
+
+def with_items(orders):
+    """The orders with their assets read in one query, not one query per order the list shows."""
+    orders = list(orders)
+    wanted = {o.item_id for o in orders if o.item_id}
+    items = {i.id: i for i in Item.select().where(Item.id.in_(wanted))} if wanted else {}
+    for order in orders:
+        if order.item_id in items:
+            order.item = items[order.item_id]
+    return orders
 
 
 def read_photos(field='photos'):
@@ -179,6 +190,7 @@ def jobs():
     since = utcnow() - datetime.timedelta(days=7)
     finished = list(base.where((WorkOrder.assignee == me) & WorkOrder.status.in_(['done', 'verified', 'closed'])
                                & (WorkOrder.updated_at > since)).order_by(WorkOrder.updated_at.desc()).limit(20))
+    with_items(jobs_list + untaken + finished)
     paths = place_paths(g.campus, {o.place_id for o in jobs_list + untaken + finished if o.place_id})
     return render_template('repairs/jobs.html', jobs=jobs_list, untaken=untaken, finished=finished, paths=paths,
                            now=utcnow(), form=FlaskForm())

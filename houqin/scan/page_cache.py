@@ -1,41 +1,56 @@
-"""The anonymous scan page of a place, rendered once per database version and language, never stale.
+"""The scan page of a place, rendered once per database version, viewer and language, never stale.
 
-An anonymous visitor's page of a place label depends only on the database (the label, the place and the places
-around it, the campus, the last cleaning, the open orders), the language, the site's path prefix and the clock
-(an order turns overdue at its due time). So each worker keeps the rendered page, with marks where the CSRF token
-and the forms' fresh submission ids go, under db.data_version(): any write committed since, by any process,
-empties the cache, and an entry also ends at the earliest due time on the page. Visitors with something of
-their own on the page (a flashed message, their recent reports) get it rendered as before.
+A place's scan page depends only on the database (the label, the place and the places around it, the campus,
+the viewer's account and role, checklists and routines, the last cleaning, the open orders, the photos and
+records), the language, the site's path prefix and the clock (an order turns overdue at its due time; one's own
+sign-off can be undone for UNDO_SECONDS). So each worker keeps the rendered page, with marks where the CSRF
+token and the forms' fresh submission ids go, under db.data_version() read at the start of the request (before
+the viewer is loaded): any write committed since, by any process, empties the cache, and an entry also ends at
+the earliest of those times on the page. Pages with something of this moment or this browser on them (a flashed
+message, an anonymous visitor's own reports, a patrol checkpoint or a stocktake count the scan recorded) are
+rendered as before and never kept; nor is any page of a role that patrols (its scan is a checkpoint).
 
 On PostgreSQL the version is the server's snapshot: writes to other databases of the same server empty the
 cache too (never stale, only kept for less long).
 
-Anything added to the anonymous page of a place must come from the database or end the entry (`until`).
+Anything added to the scan page of a place must come from the database or end the entry (`until`).
 tests/test_scan_cache.py changes each of these and checks the next page shows it.
 """
 import threading
 
-from flask import request, session
+from flask import g, request, session
 from flask_babel import get_locale
+from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from houqin.clock import utcnow
 from houqin.db import data_version
+from houqin.permissions import can
 from houqin.scan.records import new_submission_id
 
 CSRF_MARK = 'houqin-csrf-token-mark'
 SID_MARK = 'houqin-submission-id-mark-{}-'
-MOST_PAGES = 2000  # a worker's pages at one version (about 10 KB each)
+MOST_PAGES = 1000  # a worker's pages at one version (10–15 KB each)
 
 _cache = threading.local()  # per thread: SQLite's version belongs to the thread's connection
 
 
 def ticket(token):
-    """(key, version) for an anonymous visitor's page of this label (its normalised token), read before anything
-    else the page reads; None when the page is this visitor's own (a flashed message, the browser's own reports)."""
-    if '_flashes' in session or request.cookies.get('my_reports'):
+    """(key, version) for this viewer's page of this label (its normalised token), the version read at the start
+    of the request (scan.tag GETs, in create_app's before_request); None when the page is this viewer's own
+    moment: a flashed message, an anonymous visitor's own reports, a role whose scan is a patrol checkpoint."""
+    if '_flashes' in session:
         return None
-    return (token, str(get_locale()), request.script_root), data_version()
+    if current_user.is_authenticated:
+        if g.get('campus') is None or can('patrol.scan'):
+            return None
+        viewer = (current_user.id, g.campus.id, g.role)
+    elif request.cookies.get('my_reports'):
+        return None
+    else:
+        viewer = None
+    version = g.data_version if 'data_version' in g else data_version()
+    return (token, viewer, str(get_locale()), request.script_root), version
 
 
 def page(ticket_):

@@ -6,6 +6,7 @@ response with its CSS inline (allowed by hash in the CSP), so a phone on a weak 
 a single round trip; its small script is deferred and optional.
 """
 import base64
+import datetime
 import functools
 import hashlib
 import os
@@ -122,12 +123,11 @@ def inactive_label_page(tag, form=None, status=200):
 @requires(PUBLIC)
 def tag(token):
     """What this label is and what the viewer can record here; or that it was replaced or is not in use yet."""
-    ticket, normalised = None, normalise_token(token)
-    if normalised and not current_user.is_authenticated:
-        ticket = page_cache.ticket(normalised)  # before any read: see scan/page_cache.py
-        kept = page_cache.page(ticket) if ticket else None
-        if kept is not None:
-            return page_cache.filled(*kept)
+    normalised = normalise_token(token)
+    ticket = page_cache.ticket(normalised) if normalised else None  # scan/page_cache.py
+    kept = page_cache.page(ticket) if ticket else None
+    if kept is not None:
+        return page_cache.filled(*kept)
     found = find_tag(token)
     if found is None:
         return render_template('scan/unknown.html', typed=token[:40]), 404
@@ -241,7 +241,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
               cache_ticket=None):
     """The scan page for an active label: facts, the viewer's actions (largest first), recent records.
 
-    With a cache ticket (an anonymous GET), a place's page is rendered with marks and kept (scan/page_cache.py).
+    With a cache ticket (a GET of the page), a place's page is rendered with marks and kept (scan/page_cache.py).
     """
     staff = staff_of(tag)
     campus = g.campus if staff else Campus.get_by_id(tag.campus_id)
@@ -257,7 +257,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     ids = dict(ids or {})
     for form in forms:
         ids.setdefault(form, new_submission_id())
-    cached = cache_ticket is not None and is_place and not staff
+    cached = cache_ticket is not None and is_place and not g.get('stocktake_scan')
     extra = {}
     if cached:
         extra['csrf_token'], ids = page_cache.marks(forms)
@@ -287,11 +287,13 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
         activity_labels=activity_names(campus), activity_url=activity_url, manage_url=manage_url, page_error=page_error,
         undo=undo, undo_seconds=UNDO_SECONDS, links=label_links(campus, obj, g.role, tag) if staff else [], mine=my_reports(campus) if not current_user.is_authenticated else [],
         page_path=url_for('scan.tag', token=tag.token), **extra)
-    if cached:
-        # Kept until the next write, or until the first open order on the page turns overdue.
-        until = min((o.due_at for o in orders if o.due_at and o.status in WAITING_STATUSES and o.id not in overdue),
-                    default=None)
+    if cached and patrol_scan is None:
+        # Kept until the next write, the first open order on the page turning overdue or the undo running out.
+        ends = [o.due_at for o in orders if o.due_at and o.status in WAITING_STATUSES and o.id not in overdue]
+        ends += [undo.created_at + datetime.timedelta(seconds=UNDO_SECONDS)] if undo else []
+        until = min(ends, default=None)
         page_cache.keep(cache_ticket, html, forms, until)
+    if cached:
         html = page_cache.filled(html, forms)
     return html, status
 
