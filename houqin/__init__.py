@@ -11,8 +11,8 @@ from houqin import config as cfg, db, templating, web
 from houqin.accounts import user_views, views as accounts_views
 from houqin.accounts.sessions import load_campus_context, login_manager
 from houqin.admin import views as admin_views
-from houqin.assets import (custody_views, loan_views, permit_views, scrap_views, transfer_views,
-                           views as stocktake_views)
+from houqin.assets import (custody_views, loan_views, permit_views, scrap_views, supply_views,
+                           transfer_views, views as stocktake_views)
 from houqin.assets.loans import SCHEDULED_EVERY_SECONDS as LOAN_CHECK_SECONDS, notify_all_overdue
 from houqin.board import views as board_views
 from houqin.canteen import views as canteen_views
@@ -52,8 +52,8 @@ babel = Babel()
 BLUEPRINTS = (accounts_views, home_views, admin_views, place_views, user_views, importing_views, photo_views,
               label_views, label_layout_views, scan_views, checklist_views, patrol_views, patrol_route_views,
               patrol_report_views, repair_views, repair_board, notify_views, history_views,
-              routine_views, stocktake_views, canteen_views, ledger_views, class_views, score_views, board_views,
-              report_views, scrap_views, custody_views, loan_views, transfer_views, permit_views)
+              routine_views, stocktake_views, supply_views, canteen_views, ledger_views, class_views, score_views,
+              board_views, report_views, scrap_views, custody_views, loan_views, transfer_views, permit_views)
 COMMANDS = (canteen_routines_command, labels_command, notify_command, patrol_check_command, demo_command, compliance_command,
             check_routines_command, ledger_command)
 

@@ -12,6 +12,7 @@ from peewee import chunked
 
 from houqin import db
 from houqin.assets.custody_demo import build_custody
+from houqin.assets.demo import build_stocktakes, build_supplies
 from houqin.canteen.demo import build_canteen
 from houqin.clock import to_local, to_utc, utcnow
 from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
@@ -389,6 +390,8 @@ def load_demo(password='demo1234'):
         record_count += routine_records
         record_count += build_canteen(campus, places, users, now, set_up)  # six workers, three weeks of meals
         build_custody(campus, today, now)  # this term's 班级财产责任书, for the head teachers to sign
+        build_stocktakes(campus, places, users, now)  # a floor counted and signed off, another being counted
+        build_supplies(campus, users, now)  # the storeroom's exercise books, paper and chalk, in and out
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',

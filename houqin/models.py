@@ -1032,3 +1032,47 @@ class GateCheck(BaseModel):
 
 MODELS.extend([Loan, Transfer, GatePermit, GateCheck])
 __all__ += ['Loan', 'Transfer', 'GatePermit', 'GateCheck']
+
+
+# Supplies (houqin/assets/supplies.py): the storeroom's stock ledger of consumables (办公用品、作业本): received
+# (入库) and issued (领用, signed for), every movement one row, the balance kept on the supply by guarded updates.
+
+class Supply(BaseModel):
+    """A consumable the storeroom keeps (A4 纸, 作业本, 粉笔): its unit and the balance on hand."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, backref='supplies', on_delete='CASCADE')
+    name = CharField(max_length=60)
+    category = CharField(max_length=20, default='office')  # office, exercise_book, cleaning, other
+    unit = CharField(max_length=10, default='')  # 本, 包, 盒, 支
+    balance = IntegerField(default=0)  # on hand: every movement changes it by one guarded update
+    active = BooleanField(default=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((('campus', 'name'), True),)
+
+
+class SupplyMovement(BaseModel):
+    """One receipt (in) or issue (out) of a supply: quantity, from whom or to whom, who handled it, the signature,
+    and the balance after it; stored once per submission id."""
+    id = AutoField()
+    campus = ForeignKeyField(Campus, on_delete='CASCADE')
+    supply = ForeignKeyField(Supply, backref='movements', on_delete='CASCADE')
+    direction = CharField(max_length=3)  # in, out
+    quantity = IntegerField()
+    balance_after = IntegerField()
+    party = CharField(max_length=60, default='')  # in: the supplier or who brought it; out: the person or class
+    recipient = ForeignKeyField(User, null=True, backref='supplies_received', on_delete='SET NULL')  # out: an account
+    signed_name = CharField(max_length=50, default='')  # out: the recipient's typed name as signature (领用签字)
+    handled_by = ForeignKeyField(User, null=True, on_delete='SET NULL')
+    note = CharField(max_length=200, default='')
+    submission = CharField(max_length=36, unique=True)
+    created_at = DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = 'supply_movement'
+        indexes = ((('supply', 'id'), False), (('campus', 'created_at'), False))
+
+
+MODELS.extend([Supply, SupplyMovement])
+__all__ += ['Supply', 'SupplyMovement']

@@ -57,6 +57,8 @@ PERMISSIONS = {
     'permits.view': {'admin', 'manager', 'guard', 'viewer', 'inspector'},  # off-campus permits (出门条), gate checks
     'permits.issue': {'admin', 'manager'},               # issue and cancel off-campus permits
     'gate.check': {'guard'},                             # an asset's scan shows 允许出门 / 不允许出门 and is logged
+    'supplies.view': {'admin', 'manager', 'viewer', 'inspector'},  # supplies, their balances and in/out ledger
+    'supplies.manage': {'admin', 'manager'},             # add supplies, receive (入库) and issue (领用) them
     'canteen.view': {'admin', 'manager', 'canteen', 'viewer', 'inspector'},  # the canteen's day: samples, checks, certificates
     'canteen.record': {'admin', 'manager', 'canteen'},   # keep and dispose of samples, morning checks, deliveries, staff
     'ledgers.export': {'admin', 'manager', 'viewer', 'inspector'},  # the ledgers page and its downloads (台账)

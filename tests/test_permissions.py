@@ -11,7 +11,7 @@ import pytest
 from helpers import PASSWORD, login, make_app, make_school
 
 from houqin.db import database
-from houqin.models import Campus, LabelLayout, Membership, SchoolClass, User
+from houqin.models import Campus, LabelLayout, Membership, SchoolClass, StocktakeOddity, User
 from houqin.permissions import ALL_ROLES, PERMISSIONS, PUBLIC, SIGNED_IN, can
 from houqin.vocab import ROLES
 
@@ -64,6 +64,8 @@ transfers.approve   ✓       ✓       ✗       ✗       ✗       ✗       
 permits.view        ✓       ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓
 permits.issue       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 gate.check          ✗       ✗       ✓       ✗       ✗       ✗       ✗       ✗       ✗
+supplies.view       ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✓       ✓
+supplies.manage     ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
 canteen.view        ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✓       ✓
 canteen.record      ✓       ✓       ✗       ✗       ✗       ✗       ✓       ✗       ✗
 classes.manage      ✓       ✓       ✗       ✗       ✗       ✗       ✗       ✗       ✗
@@ -149,9 +151,13 @@ def sample_args(school):
 def stocktake_samples(school):
     """An open stocktake of the campus counted by the teacher, for the stocktake pages' URL arguments."""
     from houqin.assets.stocktake import open_stocktake
+    from houqin.assets.supplies import add_supply
     take = open_stocktake(school['campus'], school['users']['manager'], name='Sample stocktake',
                           counters=[school['users']['teacher'].id])
-    return {'stocktake_id': take.id, 'line_id': take.lines.first().id}
+    supply = add_supply(school['campus'], name='Sample supply', unit='本')
+    oddity = StocktakeOddity.create(stocktake=take, token='BLANKSAMPL', reason='blank', place=school['room'],
+                                    user=school['users']['teacher'])
+    return {'stocktake_id': take.id, 'line_id': take.lines.first().id, 'supply_id': supply.id, 'oddity_id': oddity.id}
 
 
 def scrap_samples(school):

@@ -4,9 +4,10 @@ import threading
 from helpers import make_school
 
 from houqin import db
-from houqin.assets.stocktake import (StocktakeRefused, close_stocktake, confirm_item, open_stocktake,
-                                     reconcile, record_count_scan, resolve_elsewhere)
-from houqin.models import AuditLog, Campus, Item, Place, StocktakeLine, Tag
+from houqin.assets.stocktake import (StocktakeRefused, blank_labels_of, close_stocktake, confirm_item,
+                                     open_stocktake, reconcile, record_count_scan, register_blank, report_damage,
+                                     resolve_elsewhere)
+from houqin.models import AuditLog, Campus, Item, Place, StocktakeLine, Tag, WorkOrder
 
 import pytest
 
@@ -141,3 +142,84 @@ def test_three_counters_scanning_5000_assets_at_once_lose_and_double_nothing(app
         result = reconcile(take)
         assert sum(result.counters.values()) == len(scanned) == result.found
         assert len(result.missing) == ASSETS - len(scanned)
+
+
+def test_a_damaged_asset_gets_one_work_order_however_often_it_is_tapped(app):
+    """Two taps, then three counters at once at a barrier: one work order, the asset broken, the line linked."""
+    school = make_school()
+    with db.database.connection_context():
+        teacher, janitor, guard = (school['users'][r] for r in ('teacher', 'janitor', 'guard'))
+        chair = Item.create(campus=school['campus'], place=school['room'], kind='chair', name='椅子', asset_number='YZ-1')
+        take = open_stocktake(school['campus'], school['users']['manager'], name='一楼', scope_place=school['floor'],
+                              counters=[teacher.id, janitor.id, guard.id])
+        desk_line = confirm_item(take, teacher, school['desk'], school['room']).line
+        chair_line = confirm_item(take, teacher, chair, school['room']).line
+        lamp = Item.create(campus=school['campus'], place=school['room'], kind='light', name='灯')
+        unfound = StocktakeLine.create(stocktake=take, item=lamp, expected_place=school['room'])
+        with pytest.raises(StocktakeRefused):
+            report_damage(take, teacher, unfound.id)  # not counted: nobody saw it
+        first = report_damage(take, teacher, desk_line.id, '桌腿断了')
+        again = report_damage(take, teacher, desk_line.id, '桌腿断了')
+        assert first.order_id and again.order_id == first.order_id and first.condition == 'damaged'
+        order = WorkOrder.get_by_id(first.order_id)
+        assert (order.item_id, order.place_id, order.reporter_id, order.description) == (
+            school['desk'].id, school['room'].id, teacher.id, '桌腿断了')
+        assert order.title == '课桌 · 一楼'
+        assert Item.get_by_id(school['desk'].id).status == 'broken'
+    barrier = threading.Barrier(3, timeout=60)
+    errors = []
+
+    def tap(user):
+        try:
+            with db.database.connection_context():
+                barrier.wait()
+                report_damage(take, user, chair_line.id)
+        except Exception as error:  # reported below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=tap, args=(u,)) for u in (teacher, janitor, guard)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with db.database.connection_context():
+        orders = list(WorkOrder.select().where(WorkOrder.item == chair))
+        assert len(orders) == 1 and StocktakeLine.get_by_id(chair_line.id).order_id == orders[0].id
+        assert [o.sequence for o in WorkOrder.select().order_by(WorkOrder.sequence)] == [1, 2]  # no gap
+        assert [l.item_id for l in reconcile(take).damaged] == [school['desk'].id, chair.id]
+        close_stocktake(take, school['users']['manager'], '王主任')
+        with pytest.raises(StocktakeRefused):
+            report_damage(take, teacher, desk_line.id)
+
+
+def test_a_blank_label_is_registered_on_the_spot_once(app):
+    """A blank label scanned in a room: registered there (Item, label attached, oddity settled, found here);
+    a second try and a used asset number change nothing."""
+    school = make_school()
+    with db.database.connection_context():
+        teacher, janitor = school['users']['teacher'], school['users']['janitor']
+        blank = Tag.create(token='BLANK00000', campus=school['campus'], status='unclaimed')
+        take = open_stocktake(school['campus'], school['users']['manager'], name='一楼', scope_place=school['floor'],
+                              counters=[teacher.id, janitor.id])
+        record_count_scan(take, teacher, Tag.get(Tag.token == 'ABCDEFGH12'))
+        assert record_count_scan(take, teacher, blank).reason == 'blank'
+        [oddity] = blank_labels_of(take, teacher)
+        assert blank_labels_of(take, janitor) == []
+        for fields, field in (({'name': ' ', 'kind': 'chair'}, 'name'), ({'name': '柜子', 'kind': 'rocket'}, 'kind'),
+                              ({'name': '柜子', 'kind': 'other', 'asset_number': 'KZ-0001'}, 'asset_number')):
+            with pytest.raises(StocktakeRefused) as refused:
+                register_blank(take, teacher, oddity.id, **fields)
+            assert refused.value.field == field
+        assert Item.select().count() == 1 and Tag.get_by_id(blank.id).status == 'unclaimed'
+        item = register_blank(take, teacher, oddity.id, name=' 文件柜 ', kind='other', asset_number='WJG-1')
+        assert (item.name, item.place_id, item.asset_number) == ('文件柜', school['room'].id, 'WJG-1')
+        tag = Tag.get_by_id(blank.id)
+        assert (tag.status, tag.item_id) == ('active', item.id)
+        with pytest.raises(StocktakeRefused):
+            register_blank(take, janitor, oddity.id, name='又一个', kind='other')
+        assert Item.select().count() == 2 and blank_labels_of(take, teacher) == []
+        result = reconcile(take)
+        assert [l.item_id for l in result.here] == [item.id] and result.total == 2
+        assert [o.settled for o in result.unexpected] == ['registered']
+        assert record_count_scan(take, teacher, tag).outcome == 'again'  # the label now confirms its asset

@@ -2,7 +2,7 @@
 from helpers import csrf_token
 
 from houqin import db
-from houqin.models import Campus, Item, Place, Stocktake, StocktakeLine, Tag
+from houqin.models import Campus, Item, Place, Stocktake, StocktakeLine, StocktakeOddity, Tag, WorkOrder
 
 
 def open_form(client, school, **extra):
@@ -100,3 +100,57 @@ def test_scanning_labels_on_the_scan_page_counts_with_no_tap(as_role, school):
         assert (line.found_place_id, line.scans) == (school['room'].id, 2)
     detail = manager.get(f'/stocktakes/{take.id}').get_data(as_text=True)
     assert 'id="n-here">1<' in detail and 'id="n-unexpected">1<' in detail
+
+
+def test_counter_notes_damage_and_registers_a_blank_label_from_the_count_page(as_role, school):
+    """From 我的清点 on the home page: the room, the desk damaged (two taps, one repair), a blank label registered
+    through the short form (bad input kept with its message, nothing changed), then found in that room."""
+    with db.database.connection_context():
+        Tag.create(token='NEWTAG0000', campus=school['campus'], status='unclaimed')
+    manager, teacher = as_role('manager'), as_role('teacher')
+    assert 'id="my-stocktakes"' not in teacher.get('/').get_data(as_text=True)
+    open_form(manager, school)
+    with db.database.connection_context():
+        take = Stocktake.get()
+    home = teacher.get('/').get_data(as_text=True)
+    assert 'id="my-stocktakes"' in home and f'/stocktakes/{take.id}/count' in home and '一楼期末清点' in home
+    count_url = f'/stocktakes/{take.id}/count'
+    token = csrf_token(teacher, count_url)
+    teacher.post(count_url, data={'csrf_token': token, 'code': 'ABCDEFGH12'})
+    page = teacher.post(count_url, data={'csrf_token': token, 'code': 'KZ-0001'}).get_data(as_text=True)
+    assert 'id="room-progress">1/1<' in page
+    with db.database.connection_context():
+        line = StocktakeLine.get(StocktakeLine.stocktake == take)
+    for _tap in range(2):
+        response = teacher.post(f'{count_url}/lines/{line.id}/damaged', data={'csrf_token': token, 'note': '桌面裂'})
+        assert response.status_code == 302
+    with db.database.connection_context():
+        orders = list(WorkOrder.select())
+        assert len(orders) == 1 and orders[0].item_id == school['desk'].id and orders[0].description == '桌面裂'
+    page = teacher.get(count_url).get_data(as_text=True)
+    assert orders[0].number in page
+    page = teacher.post(count_url, data={'csrf_token': token, 'code': 'NEWTAG0000'}).get_data(as_text=True)
+    assert '请在清点页登记' in page and 'class="card blank-label"' in page
+    with db.database.connection_context():
+        oddity = StocktakeOddity.get()
+    register_url = f'{count_url}/blanks/{oddity.id}'
+    for data in ({'name': '', 'kind': 'other'}, {'name': '柜子\x00', 'kind': '²'},
+                 {'name': 'x' * 100_000, 'kind': 'other', 'asset_number': 'KZ-0001'}):
+        response = teacher.post(register_url, data={'csrf_token': token, **data})
+        assert response.status_code == 400, data
+        assert 'value="KZ-0001"' in response.get_data(as_text=True) or 'asset_number' not in data
+    with db.database.connection_context():
+        assert Item.select().count() == 1 and Tag.get(Tag.token == 'NEWTAG0000').status == 'unclaimed'
+    other_take = open_form(manager, school, name='别的清点')
+    assert teacher.post(f'/stocktakes/{2 ** 64}/count/blanks/{oddity.id}', data={'csrf_token': token}).status_code == 404
+    response = teacher.post(register_url, data={'csrf_token': token, 'name': '文件柜', 'kind': 'other',
+                                                'asset_number': 'WJG-0001'})
+    assert response.status_code == 302
+    assert teacher.post(register_url, data={'csrf_token': token, 'name': '文件柜', 'kind': 'other'}).status_code == 400
+    with db.database.connection_context():
+        item = Item.get(Item.asset_number == 'WJG-0001')
+        assert item.place_id == school['room'].id and Tag.get(Tag.token == 'NEWTAG0000').item_id == item.id
+    detail = manager.get(f'/stocktakes/{take.id}').get_data(as_text=True)
+    assert 'id="n-here">2<' in detail and '当场登记' in detail and 'id="n-damaged">1<' in detail
+    assert other_take.status_code == 302
+    assert as_role('janitor').post(register_url, data={'csrf_token': token}).status_code in (400, 404)

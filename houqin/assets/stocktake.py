@@ -11,8 +11,11 @@ from peewee import IntegrityError
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
 from houqin.db import write_transaction
+from houqin.labels.lifecycle import LabelChangeRefused, attach
 from houqin.models import Item, Place, Stocktake, StocktakeCounter, StocktakeLine, StocktakeOddity, Tag
 from houqin.places.tree import descendant_ids
+from houqin.repairs.workflow import report_problem
+from houqin.vocab import ITEM_KIND_LABELS
 
 ODDITY_LABELS = {'other_campus': _l('Label of another campus'), 'revoked': _l('Revoked label'),
                  'blank': _l('Blank label, not registered')}
@@ -20,7 +23,15 @@ CONDITION_LABELS = {'good': _l('Good'), 'damaged': _l('Damaged')}
 
 
 class StocktakeRefused(Exception):
-    """A stocktake action that is not allowed now; its message is for the user."""
+    """A stocktake action that is not allowed now; its message (and the field it is about) is for the user."""
+
+    def __init__(self, message, field=''):
+        super().__init__(message)
+        self.field = field
+
+
+class AlreadyDone(Exception):
+    """A concurrent copy of the same action got there first; this copy's transaction rolled back."""
 
 
 def scope_items(campus, scope_place=None, scope_kind=''):
@@ -53,6 +64,13 @@ def open_stocktakes_for(user, campus_id):
     takes = Stocktake.select().where((Stocktake.campus == campus_id) & (Stocktake.status == 'open')) \
         .order_by(Stocktake.id.desc())
     return [t for t in takes if user.id in t.counters]
+
+
+def blank_labels_of(take, user):
+    """The blank labels this counter scanned in the stocktake that nobody has registered yet, oldest first."""
+    return list(StocktakeOddity.select().where((StocktakeOddity.stocktake == take.id) & (StocktakeOddity.user == user.id)
+                                               & (StocktakeOddity.reason == 'blank') & (StocktakeOddity.settled == ''))
+                .order_by(StocktakeOddity.id))
 
 
 def is_open(take):
@@ -232,6 +250,73 @@ def set_condition(take, line_id, condition):
             raise StocktakeRefused(_l('This stocktake is closed or has no such asset.'))
 
 
+def report_damage(take, user, line_id, note=''):
+    """Note a counted asset as damaged and open its repair (a work order) once: two taps, or two counters at once,
+    make one order. Returns the line with its order."""
+    line = StocktakeLine.get_or_none((StocktakeLine.id == line_id) & (StocktakeLine.stocktake == take.id))
+    if line is None or line.found_at is None or not is_open(take):
+        raise StocktakeRefused(_l('This stocktake is closed or has no such asset.'))
+    if line.order_id is None:
+        item = Item.get_by_id(line.item_id)
+        title = f'{item.name} · {take.name}'  # stored as typed data (no gettext: the demo runs outside a request)
+        try:
+            with write_transaction():
+                found_at = Place.get_or_none(Place.id == line.found_place_id)
+                order = report_problem(take.campus, item=item, place=found_at, title=title,
+                                       description=(note or '').strip()[:500], reporter=user)
+                claimed = (StocktakeLine.update(condition='damaged', order=order.id)
+                           .where((StocktakeLine.id == line.id) & StocktakeLine.order.is_null()).execute())
+                if not claimed or not is_open(take):
+                    raise AlreadyDone()  # rolls the order (and its number) back
+        except AlreadyDone:
+            pass
+    return StocktakeLine.get_by_id(line.id)
+
+
+def register_blank(take, user, oddity_id, *, name, kind, asset_number='', now=None):
+    """Register the asset an unregistered blank label was stuck on, on the spot: a new Item at the room where the
+    label was scanned, the label attached to it, the oddity settled and the asset found there — all in one
+    transaction, once (a second try, or another counter's, is refused and changes nothing)."""
+    name = ' '.join((name or '').split())[:100]
+    asset_number = ' '.join((asset_number or '').split())[:50] or None
+    if not name:
+        raise StocktakeRefused(_l('Please give the asset a name.'), 'name')
+    if kind not in ITEM_KIND_LABELS:
+        raise StocktakeRefused(_l('Please choose a kind from the list.'), 'kind')
+    oddity = StocktakeOddity.get_or_none((StocktakeOddity.id == oddity_id) & (StocktakeOddity.stocktake == take.id)
+                                         & (StocktakeOddity.reason == 'blank'))
+    tag = Tag.get_or_none((Tag.token == oddity.token) & (Tag.campus == take.campus_id)) if oddity else None
+    room = Place.get_or_none((Place.id == oddity.place_id) & (Place.campus == take.campus_id)) if oddity else None
+    if oddity is None or tag is None or room is None:
+        raise StocktakeRefused(_l('This stocktake has no such blank label.'))
+    if oddity.settled or tag.status != 'unclaimed':
+        raise StocktakeRefused(_l('This label was registered already; nothing was changed.'))
+    if asset_number and Item.select().where((Item.campus == take.campus_id)
+                                            & (Item.asset_number == asset_number)).exists():
+        raise StocktakeRefused(_l('Another asset has the number %(number)s.', number=asset_number), 'asset_number')
+    allowed = scope_place_ids(take)
+    in_scope = (allowed is None or room.id in allowed) and (not take.scope_kind or take.scope_kind == kind)
+    now = now or utcnow()
+    try:
+        with write_transaction():
+            settled = (StocktakeOddity.update(settled='registered')
+                       .where((StocktakeOddity.id == oddity.id) & (StocktakeOddity.settled == '')).execute())
+            if not settled or not is_open(take):
+                raise AlreadyDone()
+            item = Item.create(campus=take.campus_id, place=room.id, kind=kind, name=name, asset_number=asset_number,
+                               created_at=now)
+            log_change('create', item, summary=f'stocktake {take.id}: registered at {tag.token}', campus=take.campus)
+            attach(tag, item=item)
+            StocktakeLine.create(stocktake=take.id, item=item.id, expected_place=room.id, in_scope=in_scope,
+                                 found_place=room.id, found_by=user.id, found_at=now, scans=1)
+    except (AlreadyDone, LabelChangeRefused):
+        raise StocktakeRefused(_l('This label was registered already; nothing was changed.')) from None
+    except IntegrityError:
+        raise StocktakeRefused(_l('Another asset has the number %(number)s.', number=asset_number),
+                               'asset_number') from None
+    return item
+
+
 def close_stocktake(take, user, signed_name, now=None):
     """Sign off a stocktake and apply its differences to the register, all in one transaction with the audit log.
 
@@ -293,6 +378,9 @@ def scan_message(result):
     if result.outcome == 'again':
         return 'info', _('%(item)s was already counted.', item=result.item.name)
     if result.outcome == 'unexpected':
+        if result.reason == 'blank':
+            return 'error', _('Unexpected: %(reason)s. Register it on the counting page.',
+                              reason=ODDITY_LABELS[result.reason])
         return 'error', _('Unexpected: %(reason)s. Kept for the reconciliation.', reason=ODDITY_LABELS[result.reason])
     if result.outcome == 'no_room':
         return 'error', _('Scan the room\'s label first (or choose the room).')

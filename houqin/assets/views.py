@@ -3,11 +3,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from houqin.assets.stocktake import (CONDITION_LABELS, ODDITY_LABELS, StocktakeRefused, close_stocktake,
-                                     confirm_item, current_room, find_by_code, open_stocktake, reconcile,
-                                     record_count_scan, resolve_elsewhere, scan_message, scope_place_ids,
-                                     set_condition, set_room)
-from houqin.models import Item, Membership, Place, Stocktake, StocktakeLine, Tag, User
+from houqin.assets.stocktake import (CONDITION_LABELS, ODDITY_LABELS, StocktakeRefused, blank_labels_of,
+                                     close_stocktake, confirm_item, current_room, find_by_code, open_stocktake,
+                                     reconcile, record_count_scan, register_blank, report_damage, resolve_elsewhere,
+                                     scan_message, scope_place_ids, set_condition, set_room)
+from houqin.models import Item, Membership, Place, Stocktake, StocktakeLine, Tag, User, WorkOrder
 from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
 from houqin.tags import normalise_token
@@ -100,6 +100,12 @@ def count(stocktake_id):
             message, status = count_code(take, code)
         else:
             message, status = ('error', _('Scan a label or type a code.')), 400
+    return count_page(take, message, status)
+
+
+def count_page(take, message=None, status=200, errors=None, typed=None):
+    """The counting page: the room, its expected assets (with a damaged button on counted ones), the blank labels
+    to register, the counter's progress; `errors`/`typed` are the register form's (by oddity id)."""
     room = current_room(take, current_user)
     done = (StocktakeLine.select().where((StocktakeLine.stocktake == take.id)
                                          & (StocktakeLine.found_by == current_user.id)).count())
@@ -110,8 +116,43 @@ def count(stocktake_id):
                        .order_by(Item.name, Item.id))
     allowed = scope_place_ids(take)
     rooms = [(pid, path) for pid, path in place_choices(g.campus) if allowed is None or pid in allowed]
+    blanks = blank_labels_of(take, current_user) if take.status == 'open' else []
+    room_names = place_paths(g.campus, [o.place_id for o in blanks]) if blanks else {}
+    orders = {o.id: o for o in WorkOrder.select().where(WorkOrder.id.in_([l.order_id for l in in_room if l.order_id]))}
     return render_template('assets/count.html', take=take, room=room, done=done, in_room=in_room, rooms=rooms,
-                           message=message, oddities=ODDITY_LABELS), status
+                           message=message, oddities=ODDITY_LABELS, blanks=blanks, room_names=room_names,
+                           kinds=ITEM_KIND_LABELS, errors=errors or {}, typed=typed or {}, orders=orders,
+                           room_found=sum(1 for l in in_room if l.found_at is not None)), status
+
+
+@bp.route('/<int:stocktake_id>/count/lines/<int:line_id>/damaged', methods=['POST'])
+@requires('stocktake.count')
+def damaged(stocktake_id, line_id):
+    """A counter notes a counted asset as damaged: its repair is reported once (a second tap opens no second)."""
+    take = counter_stocktake(stocktake_id)
+    try:
+        line = report_damage(take, current_user, line_id, request.form.get('note', '')[:500])
+        order = WorkOrder.get_by_id(line.order_id)
+        flash(_('Noted as damaged; repair %(number)s is reported.', number=order.number), 'success')
+    except StocktakeRefused as refused:
+        flash(str(refused), 'error')
+    return redirect(url_for('assets.count', stocktake_id=take.id))
+
+
+@bp.route('/<int:stocktake_id>/count/blanks/<int:oddity_id>', methods=['POST'])
+@requires('stocktake.count')
+def register(stocktake_id, oddity_id):
+    """Register the asset a blank label was found on: name, kind, asset number; it is then found in that room."""
+    take = counter_stocktake(stocktake_id)
+    typed = {k: request.form.get(k, '')[:200] for k in ('name', 'kind', 'asset_number')}
+    try:
+        item = register_blank(take, current_user, oddity_id, name=typed['name'], kind=typed['kind'],
+                              asset_number=typed['asset_number'])
+    except StocktakeRefused as refused:
+        return count_page(take, ('error', str(refused)), 400, {oddity_id: {refused.field or 'form': str(refused)}},
+                          {oddity_id: typed})
+    flash(_('%(item)s is registered, its label attached, and counted here.', item=item.name), 'success')
+    return redirect(url_for('assets.count', stocktake_id=take.id))
 
 
 def count_code(take, code):
@@ -144,8 +185,10 @@ def detail(stocktake_id):
     paths = place_paths(g.campus, [p for p in place_ids if p])
     names = {u.id: u.display_name or u.username for u in User.select().where(
         User.id.in_(list(result.counters) + take.counters + [take.closed_by_id or 0]))}
+    orders = {o.id: o for o in WorkOrder.select().where(
+        WorkOrder.id.in_([l.order_id for l in result.damaged if l.order_id]))} if result.damaged else {}
     return render_template('assets/detail.html', take=take, result=result, items=items, paths=paths, names=names,
-                           oddities=ODDITY_LABELS, conditions=CONDITION_LABELS,
+                           oddities=ODDITY_LABELS, conditions=CONDITION_LABELS, orders=orders,
                            damaged={l.id for l in result.damaged})
 
 
@@ -157,6 +200,8 @@ def line(stocktake_id, line_id):
     try:
         if 'resolution' in request.form:
             resolve_elsewhere(take, line_id, request.form.get('resolution', '')[:20])
+        elif request.form.get('condition') == 'damaged':
+            report_damage(take, current_user, line_id)
         else:
             set_condition(take, line_id, request.form.get('condition', '')[:20])
     except StocktakeRefused as refused:

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from houqin.assets.custody import head_teacher_counts
+from houqin.assets.stocktake import open_stocktakes_for
 from houqin.clock import format_local, utcnow, zone_name
 from houqin.permissions import PUBLIC, SIGNED_IN, can, requires
 from houqin.routines.service import person_routine_ids, slots_for_person
@@ -18,11 +19,12 @@ bp = Blueprint('home', __name__)
 def index():
     """今日任务 for people with routines; the logistics office without any goes to its overview."""
     has_routines = g.campus is not None and bool(person_routine_ids(g.campus.id, current_user, g.role))
-    if can('admin.view') and not has_routines:
+    stocktakes = open_stocktakes_for(current_user, g.campus.id) if g.campus is not None else []
+    if can('admin.view') and not has_routines and not stocktakes:
         return redirect(url_for('admin.index'))
     tasks = slots_for_person(g.campus, current_user, g.role) if has_routines else None
     return render_template('home/index.html', campus=g.campus, tasks=tasks, now=utcnow(),
-                           custody=head_teacher_counts(g.campus, current_user))
+                           custody=head_teacher_counts(g.campus, current_user), stocktakes=stocktakes)
 
 
 @bp.app_template_filter()
