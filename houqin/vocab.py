@@ -112,6 +112,7 @@ ENTITY_LABELS = {
     'supplier': _l('Supplier'),
     'scrap_request': _l('Scrapping request'), 'storekeeper': _l('Storekeeper'),
     'custody_list': _l('Custody list'), 'custody_line': _l('Asset on a custody list'),
+    'stocktake': _l('Stocktake'), 'supply': _l('Supply'),
 }
 
 

@@ -64,7 +64,7 @@ def test_snapshot_scans_and_reconciliation(app):
         assert Item.get_by_id(chair.id).place_id == room2.id
         assert Item.get_by_id(lamp.id).status == 'missing'
         assert Item.get_by_id(outside.id).status == 'in_use'
-        assert AuditLog.select().where(AuditLog.summary.contains(f'stocktake {take.id}')).count() == 2
+        assert AuditLog.select().where((AuditLog.entity == 'item') & AuditLog.summary.contains(take.name)).count() == 2
         with pytest.raises(StocktakeRefused):
             close_stocktake(take, manager, '王主任')
         assert record_count_scan(take, teacher, desk_tag).outcome == 'closed'

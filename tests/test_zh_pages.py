@@ -14,7 +14,7 @@ from helpers import login
 from houqin.db import database
 from houqin.demo import load_demo
 from houqin.models import (Campus, Holiday, Item, LabelLayout, NotificationChannel, PatrolScan, Photo, Place, Record,
-                           Route, RouteStop, Routine, Tag, Term, User, WorkOrder)
+                           Route, RouteStop, Routine, Stocktake, Supply, Tag, Term, User, WorkOrder)
 from houqin.vocab import ROLES
 
 pytestmark = pytest.mark.slow
@@ -93,6 +93,8 @@ def demo_args(app):
             'route_id': Route.get().id, 'stop_id': RouteStop.get().id, 'scan_id': scan.id,
             'holiday_id': Holiday.get().id, 'routine_id': Routine.get(Routine.activity == 'big_check').id,
             'term_id': Term.get().id, 'activity': 'greening',
+            # The demo's stocktake under way and a supply with its movements (houqin/assets/demo.py).
+            'stocktake_id': Stocktake.get(Stocktake.status == 'open').id, 'supply_id': Supply.get().id,
         }
     return args
 

@@ -1,6 +1,6 @@
 """The demo school's stocktakes and supplies, made through the area's own functions: a mid-term count of a floor
 signed off, a term-end count of the teaching building's third floor under way (finds, one found elsewhere, two
-chairs not found yet, a blank label registered on the spot), and the storeroom's exercise books and paper."""
+assets not counted yet, a blank label registered on the spot), and the storeroom's exercise books and paper."""
 import datetime
 import uuid
 
@@ -59,7 +59,7 @@ def build_stocktakes(campus, places, users, now):
     rooms = {p.code: p for p in places.values() if p.parent_id == floor.id and p.code}
     when = opened + datetime.timedelta(hours=1)
     own = rooms['305']
-    found = items_at(own)[:-2]  # two chairs not found yet
+    found = items_at(own)[:-2]  # the computer and the lights not counted yet
     when = count_room(take, users['teacher'], own, found, when)
     blank = Tag.create(token=new_token(), campus=campus, status='unclaimed', created_at=opened)
     record_count_scan(take, users['teacher'], blank, now=when)

@@ -55,7 +55,7 @@ def open_stocktake(campus, user, *, name, scope_place=None, scope_kind='', count
                 for i in scope_items(campus, scope_place, scope_kind)]
         for start in range(0, len(rows), 500):
             StocktakeLine.insert_many(rows[start:start + 500]).execute()
-        log_change('create', take, summary=f'stocktake {take.name}', campus=campus)
+        log_change('create', take, summary=take.name, campus=campus)
     return take
 
 
@@ -305,7 +305,8 @@ def register_blank(take, user, oddity_id, *, name, kind, asset_number='', now=No
                 raise AlreadyDone()
             item = Item.create(campus=take.campus_id, place=room.id, kind=kind, name=name, asset_number=asset_number,
                                created_at=now)
-            log_change('create', item, summary=f'stocktake {take.id}: registered at {tag.token}', campus=take.campus)
+            log_change('create', item, summary=f'{item.name} · {take.name}',
+                       campus=take.campus)
             attach(tag, item=item)
             StocktakeLine.create(stocktake=take.id, item=item.id, expected_place=room.id, in_scope=in_scope,
                                  found_place=room.id, found_by=user.id, found_at=now, scans=1)
@@ -340,7 +341,8 @@ def close_stocktake(take, user, signed_name, now=None):
                 before = snapshot(item)
                 item.place = line.found_place_id
                 item.save()
-                log_change('update', item, before, summary=f'stocktake {take.id}: moved', campus=take.campus)
+                log_change('update', item, before, summary=f'{item.name} · {take.name}',
+                           campus=take.campus)
                 moved += 1
         for line in result.missing:
             item = Item.get_by_id(line.item_id)
@@ -348,13 +350,15 @@ def close_stocktake(take, user, signed_name, now=None):
                 before = snapshot(item)
                 item.status = 'missing'
                 item.save()
-                log_change('update', item, before, summary=f'stocktake {take.id}: missing', campus=take.campus)
+                log_change('update', item, before, summary=f'{item.name} · {take.name}',
+                           campus=take.campus)
         summary = {'total': result.total, 'here': len(result.here), 'elsewhere': len(result.elsewhere),
                    'missing': len(result.missing), 'unexpected': len(result.unexpected),
                    'twice': len(result.twice), 'moved': moved}
         Stocktake.update(result=summary).where(Stocktake.id == take.id).execute()
         fresh = Stocktake.get_by_id(take.id)
-        log_change('update', fresh, summary=f'stocktake {take.name} closed', campus=take.campus)
+        log_change('update', fresh, summary=f'{take.name} · {signed_name}',
+                   campus=take.campus)
     return fresh
 
 

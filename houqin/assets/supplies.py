@@ -54,7 +54,7 @@ def add_supply(campus, *, name, category='office', unit=''):
     try:
         with write_transaction():
             supply = Supply.create(campus=campus, name=name, category=category, unit=unit)
-            log_change('create', supply, summary=f'supply {name}', campus=campus)
+            log_change('create', supply, summary=name, campus=campus)
     except IntegrityError:
         raise SupplyRefused(_l('There is already a supply called %(name)s.', name=name), 'name') from None
     return supply
