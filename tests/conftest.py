@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 from houqin import db
 
 
-DATABASE_FIXTURES = {'database_url', 'empty_database_url', 'migrated_template'}
+DATABASE_FIXTURES = {'database_url', 'demo_database_url', 'empty_database_url', 'migrated_template'}
 # A module naming these reaches the database by itself (its own schemas, subprocess servers given the URL).
 OWN_DATABASE_NAMES = ('PG_URL', 'new_pg_schema', 'HOUQIN_TEST_DATABASE_URL')
 
@@ -61,6 +61,28 @@ def database_url(tmp_path, migrated_template):
         release()
     else:
         yield migrated_template.sqlite_copy(str(tmp_path / 'test.sqlite3'))
+
+
+@pytest.fixture
+def demo_database_url(tmp_path, migrated_template):
+    """This test's own database holding the demo school, copied from one loaded once per test process (as
+    `flask houqin demo` loads it: its three weeks of history end when the process first needed it)."""
+    if PG_URL:
+        url, release = migrated_template.demo_postgres_copy()
+        yield url
+        db.database.close() if not db.database.is_closed() else None
+        release()
+    else:
+        yield migrated_template.demo_sqlite_copy(str(tmp_path / 'demo.sqlite3'))
+
+
+@pytest.fixture
+def demo_app(demo_database_url, tmp_path):
+    """An app on a database holding the demo school (accounts' password: helpers.DEMO_PASSWORD)."""
+    app = make_app(demo_database_url, tmp_path)
+    yield app
+    if not db.database.is_closed():
+        db.database.close()
 
 
 @pytest.fixture

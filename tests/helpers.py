@@ -1,6 +1,7 @@
 """What tests share besides fixtures: the test school, signing in, the databases, Chromium's settings."""
 import io
 import os
+import pathlib
 import re
 import shutil
 import uuid
@@ -11,11 +12,13 @@ from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from houqin import create_app, db
+from houqin.demo import load_demo
 from houqin.models import Campus, Item, Membership, Place, Tag, User
 from houqin.vocab import ROLES
 
 PG_URL = os.environ.get('HOUQIN_TEST_DATABASE_URL')
 PASSWORD = 'test-pass-1234'
+DEMO_PASSWORD = 'demo1234'  # what `flask houqin demo` gives every demo account
 # Passwords are hashed with scrypt in the app (~0.1 s each, by design); tests hash theirs cheaply, and
 # make_app tells the app to do the same for accounts it creates. Checking goes by the stored method.
 TEST_PASSWORD_METHOD = 'pbkdf2:sha256:1000'
@@ -47,6 +50,8 @@ class MigratedTemplate:
     def __init__(self, folder):
         self.folder = folder
         self.sqlite_file = None
+        self.demo_sqlite_file = None
+        self.demo_schema = None  # the PostgreSQL schema holding the loaded demo school, as a source to copy
         self.statements = None
         self.spare = None      # (url, drop) of this process's reusable schema, when no test holds it
         self.snapshot = None   # what the migrations leave: shape, rows and sequences
@@ -61,6 +66,42 @@ class MigratedTemplate:
                 db.migrate()
         shutil.copyfile(self.sqlite_file, path)
         return 'sqlite:///' + path
+
+    def demo_sqlite_copy(self, path):
+        """A migrated SQLite file at path holding the demo school (loaded once per test process)."""
+        if self.demo_sqlite_file is None:
+            source = os.path.join(self.folder, 'demo.sqlite3')
+            self.load_demo_into(self.sqlite_copy(source))
+            self.demo_sqlite_file = source
+        shutil.copyfile(self.demo_sqlite_file, path)
+        return 'sqlite:///' + path
+
+    def demo_postgres_copy(self):
+        """(url, release) of a PostgreSQL schema holding the migrated tables and the demo school's rows, copied
+        server-side from a schema the demo was loaded into once per test process."""
+        if self.demo_schema is None:
+            url, _drop = self.fresh_schema()
+            self.load_demo_into(url)
+            self.demo_schema = url.rsplit('%3D', 1)[1]
+        url, release = self.postgres_copy()
+        with psycopg.connect(url) as conn:
+            tables, _rows, _sequences = self.snapshot
+            conn.execute('SET LOCAL session_replication_role = replica')
+            for name, kind, _ in tables:
+                if kind == 'r':
+                    conn.execute(f'DELETE FROM "{name}"')
+                    conn.execute(f'INSERT INTO "{name}" SELECT * FROM {self.demo_schema}."{name}"')
+            for name, last in conn.execute('SELECT sequencename, last_value FROM pg_sequences '
+                                           'WHERE schemaname = %s', (self.demo_schema,)).fetchall():
+                conn.execute('SELECT setval(%s, %s, %s)', (name, last or 1, last is not None))
+        return url, release
+
+    def load_demo_into(self, url):
+        """Load the demo school (`flask houqin demo`) into the migrated database at url."""
+        app = make_app(url, pathlib.Path(self.folder))
+        with app.app_context(), db.database.connection_context():  # closing folds SQLite's WAL into the file
+            assert load_demo(password=DEMO_PASSWORD)
+        db.database.close() if not db.database.is_closed() else None
 
     def postgres_copy(self):
         """(url, release) of a PostgreSQL schema holding exactly the migrated tables and rows."""

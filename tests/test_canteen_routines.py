@@ -177,8 +177,7 @@ def test_the_canteen_worker_reaches_the_canteen_page_in_one_tap(kitchen, school,
     assert '今日食堂' not in as_role('janitor').get('/', follow_redirects=True).get_data(as_text=True)
 
 
-def test_the_demo_school_has_a_canteen_with_three_weeks_of_records(runner):
-    assert runner.invoke(args=['houqin', 'demo']).exit_code == 0
+def test_the_demo_school_has_a_canteen_with_three_weeks_of_records(demo_app):
     with database.connection_context():
         campus = Campus.get(Campus.is_demo == True)  # noqa: E712
         today, now = campus.today(), clock.utcnow()

@@ -22,6 +22,8 @@ pytestmark = pytest.mark.slow
 
 def run(*args, cwd, env=None, timeout=180):
     """Run a command; fail the test with its output when it fails."""
+    env = dict(os.environ if env is None else env)
+    env.pop('PYTHONPATH', None)  # the installed wheel, never a checkout put first on the path
     done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f'{args}\n{done.stdout}\n{done.stderr}'
     return done.stdout
@@ -80,6 +82,7 @@ def test_an_installed_app_serves_the_demo_from_any_folder(installed):
     env = dict(os.environ, HOUQIN_INSTANCE_PATH=str(work / 'instance'), HOUQIN_ENV='production',
                HOUQIN_SECRET_KEY='installed-test-secret', HOUQIN_BASE_URL='http://127.0.0.1')
     env.pop('HOUQIN_DATABASE_URL', None)
+    env.pop('PYTHONPATH', None)
     out = run(python, '-m', 'flask', '--app', 'houqin:create_app', 'houqin', 'demo', cwd=work, env=env)
     assert 'Demo school loaded.' in out
     with sqlite3.connect(work / 'instance' / 'houqin.sqlite3') as conn:

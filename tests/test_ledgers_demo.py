@@ -44,8 +44,8 @@ def hand_counts(campus, first, last):
     }
 
 
-def test_every_ledger_of_the_demo_school_reads_back_right(app, runner, tmp_path):
-    assert runner.invoke(args=['houqin', 'demo']).exit_code == 0
+def test_every_ledger_of_the_demo_school_reads_back_right(demo_app, tmp_path):
+    app = demo_app
     with app.test_request_context(), db.database.connection_context():
         campus = Campus.get(Campus.code == 'demo')
         last = campus.today()

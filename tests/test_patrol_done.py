@@ -7,11 +7,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from helpers import login, make_app
+from helpers import DEMO_PASSWORD, login, make_app
 
 from houqin import db
 from houqin.clock import utcnow
-from houqin.demo import load_demo
 from houqin.models import Campus, NotificationChannel, Outbox, PatrolRun, Route, Tag, User
 from houqin.notify.delivery import deliver_due
 from houqin.patrol.checkpoints import record_scan
@@ -42,10 +41,9 @@ def webhook():
 
 
 @pytest.fixture
-def demo_app(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False)  # delivery runs when the test says
+def demo_app(demo_database_url, tmp_path):
+    app = make_app(demo_database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False)  # delivery runs when the test says
     with app.app_context():
-        load_demo(password='test-pass-1234')
         yield app
     if not db.database.is_closed():
         db.database.close()
@@ -84,7 +82,7 @@ def test_a_night_with_one_skipped_checkpoint_and_one_burst(demo_app, webhook):
     assert runs[1].result['missed_names'] == ['水泵房']
 
     client = demo_app.test_client()
-    login(client, 'manager', 'test-pass-1234')
+    login(client, 'manager', DEMO_PASSWORD)
     page = client.get(f'/patrol/reports/?night={night.isoformat()}').get_data(as_text=True)
     totals = page[page.index('patrol-totals'):page.index('patrol-route')]
     assert '<b>3/4</b>轮次完成' in totals and '<b>1</b>漏巡点次' in totals

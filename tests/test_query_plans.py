@@ -55,19 +55,18 @@ def history_sql(count):
 
 
 @pytest.fixture
-def app(database_url, tmp_path):
-    """The app without the after-request notification thread: its background reads are not a page's."""
-    app = make_app(database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False)
+def app(demo_database_url, tmp_path):
+    """The app on the demo school, without the after-request notification thread: its background reads are not a
+    page's."""
+    app = make_app(demo_database_url, tmp_path, NOTIFY_AFTER_REQUESTS=False)
     yield app
     if not db.database.is_closed():
         db.database.close()
 
 
 @pytest.fixture
-def demo(app, runner):
+def demo(app):
     """The demo school with years of extra history; on PostgreSQL analysed as autovacuum would."""
-    result = runner.invoke(args=['houqin', 'demo'])
-    assert result.exit_code == 0, result.output
     with db.database.connection_context():
         with db.database.atomic():
             for sql in history_sql(HISTORY):

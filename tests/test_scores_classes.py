@@ -19,9 +19,7 @@ def test_grade_and_natural_order():
         '初一(9)班', '初一(11)班', '初三(2)班', '高一(1)班', '兴趣班(1)班']
 
 
-def test_the_demo_has_a_class_per_classroom_and_the_teacher_heads_hers(runner):
-    result = runner.invoke(args=['houqin', 'demo'])
-    assert result.exit_code == 0, result.output
+def test_the_demo_has_a_class_per_classroom_and_the_teacher_heads_hers(demo_app):
     with db.database.connection_context():
         campus = Campus.get(Campus.is_demo == True)  # noqa: E712
         classes = list(SchoolClass.select().where(SchoolClass.campus == campus))

@@ -9,17 +9,14 @@ import html
 import re
 
 import pytest
-from helpers import login
+from helpers import DEMO_PASSWORD, login
 
 from houqin.db import database
-from houqin.demo import load_demo
 from houqin.models import (Campus, Holiday, Item, LabelLayout, NotificationChannel, PatrolScan, Photo, Place, Record,
                            Route, RouteStop, Routine, Stocktake, Supply, Tag, Term, User, WorkOrder)
 from houqin.vocab import ROLES
 
 pytestmark = pytest.mark.slow
-
-DEMO_PASSWORD = 'demo-pass-1234'
 
 # ASCII a Chinese page may show: the product's name, units, file and code formats, protocol parts, the language
 # switch, roman numerals of grades … each one a name, a unit or a code, never an English sentence.
@@ -68,10 +65,15 @@ def ascii_colons_after_brackets(text):
 
 
 @pytest.fixture
+def app(demo_app):
+    """Every test here walks the demo school."""
+    return demo_app
+
+
+@pytest.fixture
 def demo_args(app):
-    """The demo school loaded into this test's database, and a row of it for every URL argument."""
+    """A row of the demo school for every URL argument."""
     with app.app_context(), database.connection_context():
-        load_demo(password=DEMO_PASSWORD)
         campus = Campus.get()
         record = Record.select().where(Record.activity == 'report', Record.user.is_null()).first()
         layout = LabelLayout.create(campus=campus, name='食堂标签', page_width=210, page_height=297, label_width=70,
