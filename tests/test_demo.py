@@ -82,8 +82,7 @@ def test_demo_school_is_a_plausible_town_school(runner):
         assert all(re.fullmatch(f'[{CROCKFORD}]{{10}}', t) for t in tokens)
 
 
-def test_demo_history_is_plausible(runner):
-    assert load(runner).exit_code == 0
+def test_demo_history_is_plausible(demo_app):
     with db.database.connection_context():
         campus = Campus.get(Campus.is_demo == True)  # noqa: E712
         now = utcnow()
@@ -133,8 +132,8 @@ START_PAGE = {'admin': '/admin/', 'manager': '今日任务', 'viewer': '/admin/'
               'canteen': '今日任务', 'inspector': '今日任务'}
 
 
-def test_every_demo_account_logs_in_and_the_admin_sees_the_school(app, runner):
-    assert load(runner).exit_code == 0
+def test_every_demo_account_logs_in_and_the_admin_sees_the_school(demo_app):
+    app = demo_app
     assert sorted(START_PAGE) == sorted(ROLES)
     for role in ROLES:
         client = app.test_client()
@@ -195,8 +194,8 @@ def test_refuses_a_database_with_a_school_of_its_own(runner, school):
         assert not Campus.select().where(Campus.is_demo == True).exists()  # noqa: E712
 
 
-def test_a_loaded_demo_stays_loaded_after_real_accounts_are_added(runner):
-    assert load(runner).exit_code == 0
+def test_a_loaded_demo_stays_loaded_after_real_accounts_are_added(demo_app):
+    runner = demo_app.test_cli_runner()
     assert runner.invoke(args=['houqin', 'create-user', 'alice', '--password', 'alice-pass-1',
                                '--campus', 'demo']).exit_code == 0
     before = counts()
