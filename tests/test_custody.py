@@ -133,7 +133,7 @@ def test_a_signature_keeps_who_when_and_the_device_and_is_given_once(app, school
             sign(one, teacher, name='别人')
         assert CustodyList.get_by_id(one.id).signed_name == '王老师'
         assert AuditLog.select().where((AuditLog.entity == 'custody_list') & (AuditLog.row_id == one.id)
-                                       & AuditLog.summary.contains('signed')).count() == 1
+                                       & (AuditLog.action == 'update')).get().summary == '初一(1)班 2026秋季学期：王老师'
 
 
 def test_two_signatures_at_once_store_one(app, school):

@@ -101,7 +101,7 @@ def generate_lists(campus, term, now=None):
                                              term_name=term.name, starts_on=term.starts_on, ends_on=term.ends_on,
                                              class_name=school_class.name, generated_at=now)
                 write_lines(custody, rows)
-                log_change('create', custody, summary=f'custody list {custody.class_name} {term.name}',
+                log_change('create', custody, summary=f'{custody.class_name} {term.name}',
                            campus=campus)
                 done.created += 1
             elif custody.signed_at is None and (list_rows(custody) != rows or custody.class_name != school_class.name
@@ -114,7 +114,7 @@ def generate_lists(campus, term, now=None):
                     CustodyLine.delete().where(CustodyLine.custody == custody.id).execute()
                     write_lines(custody, rows)
                     log_change('update', CustodyList.get_by_id(custody.id),
-                               summary=f'custody list {custody.class_name} {term.name} refreshed', campus=campus)
+                               summary=f'{custody.class_name} {term.name}', campus=campus)
                     done.refreshed += 1
                 else:
                     done.kept += 1
@@ -201,7 +201,7 @@ def sign_list(custody, user, *, signed_name, agreed, revision, agent='', address
             if fresh.signed_at is not None:
                 raise CustodyRefused(_('This list was already signed by %(name)s.', name=fresh.signed_name))
             raise CustodyRefused(_('The list changed since you opened it; please check it again.'))
-        log_change('update', fresh, summary=f'custody {fresh.class_name} {fresh.term_name} signed',
+        log_change('update', fresh, summary=f'{fresh.class_name} {fresh.term_name}：{name}',
                    campus=fresh.campus_id)
     return fresh
 
@@ -306,6 +306,6 @@ def charge_damage(custody, line, take, user):
                               term=custody.term_name))
             WorkOrder.update(liable_party=custody.class_name[:100]).where(WorkOrder.id == order.id).execute()
         CustodyLine.update(order=order.id).where(CustodyLine.id == line.id).execute()
-        log_change('update', CustodyLine.get_by_id(line.id), summary=f'custody {custody.class_name}: damage charged',
+        log_change('update', CustodyLine.get_by_id(line.id), summary=f'{custody.class_name}：{order.number}',
                    campus=custody.campus_id)
     return WorkOrder.get_by_id(order.id)
