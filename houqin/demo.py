@@ -13,6 +13,7 @@ from peewee import chunked
 from houqin import db
 from houqin.assets.custody_demo import build_custody
 from houqin.assets.demo import build_stocktakes, build_supplies
+from houqin.assets.loan_demo import build_loans
 from houqin.canteen.demo import build_canteen
 from houqin.clock import to_local, to_utc, utcnow
 from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, RepairCategory, Tag, User,
@@ -392,6 +393,7 @@ def load_demo(password='demo1234'):
         build_custody(campus, today, now)  # this term's 班级财产责任书, for the head teachers to sign
         build_stocktakes(campus, places, users, now)  # a floor counted and signed off, another being counted
         build_supplies(campus, users, now)  # the storeroom's exercise books, paper and chalk, in and out
+        build_loans(campus, users, now)  # a projector on loan, a computer overdue, a transfer, a permit at the gate
         AuditLog.create(campus=campus, action='import', entity='campus', row_id=campus.id, address='cli',
                         summary=f'演示学校{campus.name}：{len(places)}个场所、{item_count}件资产、{len(tags)}个标签、'
                                 f'{record_count}条记录、{len(REPAIRS)}张维修单',

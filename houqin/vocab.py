@@ -113,6 +113,7 @@ ENTITY_LABELS = {
     'scrap_request': _l('Scrapping request'), 'storekeeper': _l('Storekeeper'),
     'custody_list': _l('Custody list'), 'custody_line': _l('Asset on a custody list'),
     'stocktake': _l('Stocktake'), 'supply': _l('Supply'),
+    'loan': _l('Loan'), 'transfer': _l('Transfer request'), 'gate_permit': _l('Off-campus permit'),
 }
 
 

@@ -60,6 +60,12 @@ def test_a_gate_check_is_one_per_guard_asset_and_two_minutes(app, school):
         later = record_gate_check(desk, guard, verdict(desk, start), start + datetime.timedelta(minutes=3))
         assert first.id == again.id != later.id and GateCheck.select().count() == 2
         assert first.allowed is False and first.permit_id is None
+        # A permit issued meanwhile changes the verdict: that scan is a check of its own, within the same slot.
+        permit = GatePermit.create(campus=school['campus'], item=desk, carrier_name='王', reason='送修',
+                                   valid_from=start, valid_until=start + HOUR, submission='p')
+        moment = start + datetime.timedelta(minutes=3, seconds=10)
+        allowed = record_gate_check(desk, guard, verdict(desk, moment), moment)
+        assert (allowed.allowed, allowed.permit_id) == (True, permit.id) and GateCheck.select().count() == 3
 
 
 def test_the_guard_scans_the_asset_at_the_gate(as_role, school):
@@ -95,23 +101,20 @@ def test_the_guard_scans_the_asset_at_the_gate(as_role, school):
     with db.database.connection_context():
         assert GatePermit.select().count() == 1
         permit = GatePermit.get()
-        GateCheck.delete().execute()  # the next scan is a new check (another two-minute slot, in effect)
     page = guard.get('/t/DESKTAG003').get_data(as_text=True)
     verdict_html = re.search(r'<section class="card gate gate-ok" id="gate-verdict".*?</section>', page, re.S).group(0)
     assert '允许出门' in verdict_html and '不允许出门' not in verdict_html and '王师傅' in verdict_html
     assert f'有效至 {local_input(until, school["campus"])[5:].replace("T", " ")}' in verdict_html
     assert '送县城维修' in verdict_html
-    with db.database.connection_context():
-        check = GateCheck.get()
-        assert (check.allowed, check.permit_id) == (True, permit.id)
+    with db.database.connection_context():  # a new verdict within the two minutes is a new check
+        assert [(c.allowed, c.permit_id) for c in GateCheck.select().order_by(GateCheck.id)] == [
+            (False, None), (True, permit.id)]
     janitor_page = janitor.get('/t/DESKTAG003').get_data(as_text=True)
     assert 'gate-verdict' not in janitor_page and 'asset-loan' not in janitor_page
     with db.database.connection_context():
-        assert GateCheck.select().count() == 1  # only the guard's scans are gate checks
+        assert GateCheck.select().count() == 2  # only the guard's scans are gate checks
     # Cancelled: not allowed again.
     manager.post(f'/permits/{permit.id}/cancel', data={'csrf_token': csrf_token(manager, '/permits/')})
-    with db.database.connection_context():
-        GateCheck.delete().execute()
     page = guard.get('/t/DESKTAG003').get_data(as_text=True)
     assert 'gate gate-no' in page and '出门条已作废' in page and '王师傅' in page
     listing = guard.get('/permits/').get_data(as_text=True)  # the guard reads the permits and the checks
@@ -119,7 +122,6 @@ def test_the_guard_scans_the_asset_at_the_gate(as_role, school):
     # Expired: not allowed.
     with db.database.connection_context():
         GatePermit.update(cancelled_at=None, valid_until=utcnow() - HOUR).execute()
-        GateCheck.delete().execute()
     page = guard.get('/t/DESKTAG003').get_data(as_text=True)
     assert 'gate gate-no' in page and '出门条已过期' in page
 

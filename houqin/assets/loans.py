@@ -48,6 +48,12 @@ def clean_text(text, limit):
     return ' '.join(str(text or '').split())[:limit]
 
 
+def in_site_language(message):
+    """A lazy message as the site's language writes it: audit summaries read alike by everyone, also from the CLI."""
+    with force_locale(message_locale()):
+        return str(message)
+
+
 def find_asset(campus, text):
     """The asset of the campus that a typed asset number (exact, then ignoring case) or its label's code names."""
     text = clean_text(text, 50)
@@ -123,8 +129,9 @@ def lend(campus, lending, user, submission, now=None):
                                borrower_name=lending.borrower_name, borrower_unit=lending.borrower_unit,
                                lent_on=lending.lent_on, due_on=lending.due_on, note=lending.note, lent_by=user,
                                created_at=now, submission=submission)
-            log_change('create', loan, summary=f'loan {lending.item.name} → {lending.borrower_name}'[:200],
-                       campus=campus)
+            summary = _l('Lent: %(item)s to %(name)s, due back %(day)s.', item=lending.item.name,
+                         name=lending.borrower_name, day=lending.due_on.isoformat())
+            log_change('create', loan, summary=in_site_language(summary), campus=campus)
     except IntegrityError:
         earlier = Loan.get_or_none(Loan.submission == submission)
         if earlier is not None:
@@ -141,7 +148,8 @@ def return_loan(loan, user, now=None):
                     .where((Loan.id == loan.id) & Loan.returned_at.is_null()).execute())
         fresh = Loan.get_by_id(loan.id)
         if returned:
-            log_change('update', fresh, summary=f'loan {loan.id} returned', campus=fresh.campus_id)
+            summary = _l('Returned: %(item)s from %(name)s.', item=fresh.item.name, name=fresh.borrower_name)
+            log_change('update', fresh, summary=in_site_language(summary), campus=fresh.campus_id)
     return fresh, bool(returned)
 
 

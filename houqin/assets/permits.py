@@ -3,16 +3,17 @@ why, valid from until — and the guard at the gate scans the asset's label to r
 
 An asset may leave while one of its permits is valid now: issued, not cancelled, between its from and until.
 Every guard's scan of an asset is a gate check (who, when, allowed or not, which permit), kept once per guard,
-asset and two-minute slot so a reload is not a second check.
+asset, verdict and two-minute slot so a reload is not a second check.
 """
 import dataclasses
 import datetime
+import hashlib
 
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 
 from houqin import clock
-from houqin.assets.loans import clean_text, find_asset
+from houqin.assets.loans import clean_text, find_asset, in_site_language
 from houqin.audit import log_change
 from houqin.clock import utcnow
 from houqin.db import write_transaction
@@ -93,8 +94,10 @@ def issue_permit(campus, permit, user, submission, now=None):
                                     carrier_unit=permit.carrier_unit, reason=permit.reason,
                                     valid_from=permit.valid_from, valid_until=permit.valid_until, issued_by=user,
                                     issued_at=now, submission=submission)
-            log_change('create', row, summary=f'permit {permit.item.name} → {permit.carrier_name}'[:200],
-                       campus=campus)
+            summary = _l('Permit issued: %(item)s may leave with %(name)s until %(time)s.', item=permit.item.name,
+                         name=permit.carrier_name,
+                         time=clock.format_local(permit.valid_until, clock.zone_name(campus)))
+            log_change('create', row, summary=in_site_language(summary), campus=campus)
     except IntegrityError:
         return GatePermit.get(GatePermit.submission == submission), False
     return row, True
@@ -108,7 +111,8 @@ def cancel_permit(permit, user, now=None):
                      .where((GatePermit.id == permit.id) & GatePermit.cancelled_at.is_null()).execute())
         fresh = GatePermit.get_by_id(permit.id)
         if cancelled:
-            log_change('update', fresh, summary=f'permit {permit.id} cancelled', campus=fresh.campus_id)
+            summary = in_site_language(_l('Permit cancelled: %(item)s', item=fresh.item.name))
+            log_change('update', fresh, summary=summary, campus=fresh.campus_id)
     return fresh, bool(cancelled)
 
 
@@ -148,10 +152,12 @@ def verdict(item, now=None):
 
 
 def record_gate_check(item, user, result, now=None):
-    """Keep a guard's check of an asset (once per guard, asset and two-minute slot); returns the stored check."""
+    """Keep a guard's check of an asset (once per guard, asset, verdict and two-minute slot); returns the stored
+    check."""
     now = now or utcnow()
     slot = int((now - EPOCH).total_seconds()) // CHECK_SLOT_SECONDS
-    key = f'{user.id}-{item.id}-{slot}'
+    permit_id = result.permit.id if result.allowed else 0  # a changed verdict within the slot is a new check
+    key = hashlib.sha1(f'{user.id}-{item.id}-{slot}-{permit_id}'.encode()).hexdigest()
     earlier = GateCheck.get_or_none(GateCheck.key == key)
     if earlier is not None:
         return earlier

@@ -11,7 +11,7 @@ import dataclasses
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 
-from houqin.assets.loans import clean_text, find_asset
+from houqin.assets.loans import clean_text, find_asset, in_site_language
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
 from houqin.db import write_transaction
@@ -87,7 +87,8 @@ def request_transfer(campus, move, user, submission, now=None):
                 from_department=department_of(item)[:50], to_department=move.to_department,
                 from_custodian=item.custodian[:50], to_custodian=move.to_custodian, reason=move.reason,
                 requested_by=user, requested_at=now, submission=submission)
-            log_change('create', transfer, summary=f'transfer request {item.name}'[:200], campus=campus)
+            summary = in_site_language(_l('Transfer requested: %(item)s', item=item.name))
+            log_change('create', transfer, summary=summary, campus=campus)
     except IntegrityError:
         return Transfer.get(Transfer.submission == submission), False
     return transfer, True
@@ -124,8 +125,9 @@ def decide(transfer, user, role, decision, note='', now=None):
         if status == 'approved':
             apply_move(current)
         fresh = Transfer.get_by_id(transfer.id)
-        log_change('update', fresh, snapshot(current), summary=f'transfer {transfer.id} {status}',
-                   campus=fresh.campus_id)
+        summary = (_l('Transfer approved: %(item)s', item=fresh.item.name) if status == 'approved'
+                   else _l('Transfer refused: %(item)s', item=fresh.item.name))
+        log_change('update', fresh, snapshot(current), summary=in_site_language(summary), campus=fresh.campus_id)
     return fresh
 
 
@@ -140,7 +142,8 @@ def apply_move(transfer):
     if transfer.to_custodian:
         item.custodian = transfer.to_custodian
     item.save()
-    log_change('update', item, before, summary=f'transfer {transfer.id}: moved'[:200], campus=transfer.campus_id)
+    summary = in_site_language(_l('Moved by a transfer: %(item)s', item=item.name))
+    log_change('update', item, before, summary=summary, campus=transfer.campus_id)
 
 
 def transfers(campus, status='', user=None, limit=200):
