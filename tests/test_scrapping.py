@@ -13,6 +13,7 @@ from PIL import Image
 from test_races import Meeting, in_app, in_a_transaction, race
 
 from houqin import db
+from houqin.audit import log_change, snapshot
 from houqin.assets.scrapping import (ScrapRefused, refuse_request, request_scrapping, scrapped_on,
                                      set_storekeepers, sign_off, waiting_for)
 from houqin.models import (AuditLog, Campus, Item, Membership, NotificationChannel, Outbox, Photo, Place,
@@ -321,15 +322,32 @@ def test_a_scrapped_label_says_scrapped_with_the_date_to_everyone_and_takes_noth
         assert len(list(Tag.get_by_id(tag.id).records)) == records == 0
 
 
-def test_an_asset_scrapped_by_hand_shows_the_date_of_that_change(app, as_role, school):
+def test_the_asset_form_neither_scraps_nor_unscraps(app, as_role, school):
+    """Scrapping takes its three sign-offs: the asset's form offers no 报废 and a scrapped asset stays scrapped."""
     manager = as_role('manager')
-    with db.database.connection_context():
-        tag = Tag.create(token='DESKTAG000', campus=school['campus'], item=school['desk'])
     path = f'/admin/items/{school["desk"].id}'
+    assert '<option value="scrapped"' not in manager.get(path).get_data(as_text=True)
     data = {'csrf_token': csrf_token(manager, path), 'name': '课桌', 'kind': 'desk', 'place': school['room'].id,
             'asset_number': 'KZ-0001', 'status': 'scrapped'}
-    assert manager.post(path, data=data).status_code == 302
+    assert manager.post(path, data=data).status_code == 200  # the form again, with its message
     with db.database.connection_context():
+        assert Item.get_by_id(school['desk'].id).status == 'in_use'
+        Item.update(status='scrapped').where(Item.id == school['desk'].id).execute()
+    data['status'] = 'in_use'
+    assert manager.post(path, data=data).status_code == 200
+    with db.database.connection_context():
+        assert Item.get_by_id(school['desk'].id).status == 'scrapped'
+
+
+def test_an_asset_scrapped_by_hand_shows_the_date_of_that_change(app, as_role, school):
+    """Before scrapping had its sign-offs, the asset's form set the status: the audit log's change gives the date."""
+    with app.test_request_context(), db.database.connection_context():
+        tag = Tag.create(token='DESKTAG000', campus=school['campus'], item=school['desk'])
+        desk = Item.get_by_id(school['desk'].id)
+        before = snapshot(desk)
+        desk.status = 'scrapped'
+        desk.save()
+        log_change('update', desk, before, summary=desk.name, campus=school['campus'])
         today = Campus.get_by_id(school['campus'].id).today().isoformat()
     html = as_role('teacher').get(f'/t/{tag.token}').get_data(as_text=True)
     assert '已报废' in html and f'报废日期：{today}' in html

@@ -160,6 +160,10 @@ class ItemForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.place.choices = select_choices(place_choices(g.campus))
         self.item = item
+        # Scrapping takes its three sign-offs (houqin/assets/scrapping.py): the form neither scraps nor un-scraps.
+        scrapped = item is not None and item.status == 'scrapped'
+        self.status.choices = select_choices({key: label for key, label in ITEM_STATUS_LABELS.items()
+                                              if (key == 'scrapped') == scrapped})
 
     def validate_place(self, field):
         if field.data not in {c.value for c in field.choices}:
@@ -274,7 +278,7 @@ def item_delete(item_id):
     """Delete an asset entered by mistake (scrapping is a status, not a deletion)."""
     item = campus_or_404(Item, item_id)
     if Record.select().where(Record.item == item).exists() or WorkOrder.select().where(WorkOrder.item == item).exists():
-        flash(_('%(name)s has records or repairs; set its status to scrapped instead of deleting it.',
+        flash(_('%(name)s has records or repairs; ask for it to be scrapped (报废) instead of deleting it.',
                 name=item.name), 'error')
         return redirect(url_for('places.item_edit', item_id=item.id))
     before, place_id = snapshot(item), item.place_id
