@@ -22,6 +22,14 @@ bp = Blueprint('users', __name__, url_prefix='/admin/users')
 USERNAME = re.compile(r'^[a-z0-9_.-]{2,50}$')
 
 
+def suggested_password():
+    """A random example password for a new account: ten characters with small and capital letters and a digit."""
+    while True:
+        word = secrets.token_urlsafe(8)[:10]
+        if re.search('[a-z]', word) and re.search('[A-Z]', word) and re.search('[0-9]', word):
+            return word
+
+
 def campus_member(user_id):
     """A user with a role on the current campus, with that membership; else 404."""
     membership = (Membership.select(Membership, User).join(User)
@@ -93,7 +101,7 @@ def new():
             flash(_('Created the account %(name)s.', name=user.username), 'success')
             return redirect(url_for('users.index'))
     return render_template('accounts/user_form.html', form=form, user=None,
-                           suggestion=secrets.token_urlsafe(6))
+                           suggestion=suggested_password())
 
 
 @bp.route('/<int:user_id>', methods=['GET', 'POST'])
