@@ -156,7 +156,8 @@ def test_bad_input_to_the_permit_form_changes_nothing(as_role, school):
     assert manager.post('/permits/new', data=data).status_code == 404
     token = csrf_token(manager, '/permits/')
     assert manager.post(f'/permits/{foreign_permit.id}/cancel', data={'csrf_token': token}).status_code == 404
-    assert as_role('guard').post(f'/permits/{foreign_permit.id}/cancel', data={'csrf_token': token}).status_code in (400, 403)
+    guard = as_role('guard')
+    assert guard.post(f'/permits/{foreign_permit.id}/cancel', data={'csrf_token': token}).status_code in (400, 403)
     with db.database.connection_context():
         assert GatePermit.select().count() == 1 and GatePermit.get().cancelled_at is None
 
@@ -168,8 +169,9 @@ def test_the_permit_register_reads_back(app, school, runner, tmp_path):
         record_gate_check(school['desk'], school['users']['guard'], verdict(school['desk'], now), now)
     path = tmp_path / 'permits.xlsx'
     day = school['campus'].today()
-    result = runner.invoke(args=['houqin', 'ledger', 'permits', '--from', (day - datetime.timedelta(days=1)).isoformat(),
-                                 '--to', day.isoformat(), '--out', str(path), '--campus', 'test'])
+    first = (day - datetime.timedelta(days=1)).isoformat()
+    result = runner.invoke(args=['houqin', 'ledger', 'permits', '--from', first, '--to', day.isoformat(),
+                                 '--out', str(path), '--campus', 'test'])
     assert result.exit_code == 0, result.output
     book = load_workbook(path)
     assert [ws.title for ws in book.worksheets] == ['出门条', '门岗查验']

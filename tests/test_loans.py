@@ -8,7 +8,7 @@ import threading
 from flask_babel import force_locale
 from helpers import csrf_token
 from openpyxl import load_workbook
-from test_races import race
+from test_races import Meeting, in_app, race
 
 from houqin import db
 from houqin.assets import loans as loans_module
@@ -103,7 +103,8 @@ def test_lend_by_scanning_then_return_by_scanning_with_one_tap(as_role, school):
     assert response.status_code == 302 and response.headers['Location'] == '/t/DESKTAG001'
     page = manager.get('/t/DESKTAG001').get_data(as_text=True)
     assert '已归还：张三 借用的 课桌。' in page and '已归还，收回' not in page
-    late = other.post(f'/loans/{loan.id}/return', data={'csrf_token': csrf_token(other, '/loans/'), 'next': '/t/DESKTAG001'})
+    late = other.post(f'/loans/{loan.id}/return',
+                      data={'csrf_token': csrf_token(other, '/loans/'), 'next': '/t/DESKTAG001'})
     assert late.status_code == 302
     assert '课桌 已于' in other.get('/t/DESKTAG001').get_data(as_text=True)
     with db.database.connection_context():
@@ -134,7 +135,8 @@ def test_the_list_shows_open_overdue_and_returned_and_returns_from_the_list(as_r
     viewer = as_role('viewer')
     page = viewer.get('/loans/').get_data(as_text=True)
     assert '椅子' in page and '/return' not in page
-    assert viewer.post(f'/loans/{late.id}/return', data={'csrf_token': csrf_token(viewer, '/loans/')}).status_code == 403
+    refused = viewer.post(f'/loans/{late.id}/return', data={'csrf_token': csrf_token(viewer, '/loans/')})
+    assert refused.status_code == 403
     response = manager.post(f'/loans/{late.id}/return', data={'csrf_token': csrf_token(manager, '/loans/'),
                                                               'next': '/loans/?show=overdue'})
     assert response.headers['Location'] == '/loans/?show=overdue'
@@ -182,7 +184,8 @@ def test_bad_input_to_the_lend_form_changes_nothing(as_role, school):
     data = {'csrf_token': csrf_token(manager, '/loans/new'), 'submission': SID.format(9), **base, 'note': 'a\x00b'}
     assert manager.post('/loans/new', data=data).status_code == 400
     assert manager.get('/loans/new?item=' + str(2 ** 64)).status_code == 200
-    assert manager.post(f'/loans/{2 ** 64}/return', data={'csrf_token': csrf_token(manager, '/loans/')}).status_code == 404
+    token = csrf_token(manager, '/loans/')
+    assert manager.post(f'/loans/{2 ** 64}/return', data={'csrf_token': token}).status_code == 404
     with db.database.connection_context():
         foreign_loan = Loan.create(campus=other, item=foreign, borrower_name='x', lent_on=today, due_on=today,
                                    submission='foreign')
@@ -281,3 +284,26 @@ def test_the_loan_register_reads_back(app, school, runner, tmp_path):
     assert chair_row[2] == '=HYPERLINK("http://evil")' and chair_row[9] == '已归还' and chair_row[8] == 'Admin'
     assert isinstance(chair_row[7], datetime.datetime)
     assert all(cell.data_type != 'f' for row in ws.iter_rows() for cell in row)
+
+
+def test_two_phones_lending_one_asset_at_once_make_one_loan(app, school, monkeypatch):
+    """Two managers lend the desk at the same moment from two forms (two submission ids): both pass the "this form
+    stored already?" lookup before either inserts (they meet at a barrier there); the partial unique index (one
+    open loan per asset) lets one loan in and the other is refused with the form's message."""
+    meeting = Meeting('lookup')
+    meeting.wrap_lookup(monkeypatch, Loan, 'get_or_none', lambda *args, **kwargs: True)
+    today = today_of(school)
+
+    def lend_as(role, number):
+        def work():
+            lending = loans_module.Lending(Item.get_by_id(school['desk'].id), None, role, '', today, today, '')
+            return lend(school['campus'], lending, school['users'][role], SID.format(number))[0]
+        return in_app(app, work)
+    outcomes = race(lend_as('manager', 21), lend_as('admin', 22))
+    won = [i for i, (_loan, error) in enumerate(outcomes) if error is None]
+    assert len(won) == 1, outcomes
+    refusal = outcomes[1 - won[0]][1]
+    assert isinstance(refusal, LoanRefused) and str(refusal) == 'This asset is on loan already; return it first.'
+    assert [looks[0] for looks in meeting.looked.values()] == [None, None]
+    with db.database.connection_context():
+        assert Loan.select().count() == 1 and Loan.get().borrower_name == ('manager', 'admin')[won[0]]

@@ -163,4 +163,5 @@ def test_two_approvers_at_the_same_moment_apply_the_transfer_once(app, school, m
         stored = Transfer.get_by_id(transfer.id)
         assert (stored.status, stored.decided_by_id) == ('approved', approvers[won[0]][0].id)
         assert Item.get_by_id(school['desk'].id).place_id == room2.id
-        assert AuditLog.select().where((AuditLog.entity == 'item') & (AuditLog.row_id == school['desk'].id)).count() == 1
+        moves = AuditLog.select().where((AuditLog.entity == 'item') & (AuditLog.row_id == school['desk'].id))
+        assert moves.count() == 1
