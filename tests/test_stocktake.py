@@ -223,3 +223,38 @@ def test_a_blank_label_is_registered_on_the_spot_once(app):
         assert [l.item_id for l in result.here] == [item.id] and result.total == 2
         assert [o.settled for o in result.unexpected] == ['registered']
         assert record_count_scan(take, teacher, tag).outcome == 'again'  # the label now confirms its asset
+
+
+def test_three_counters_registering_one_blank_label_at_once_make_one_asset(app):
+    """The same blank label's form sent by three counters at a barrier: one asset, the label on it, two refusals."""
+    school = make_school()
+    with db.database.connection_context():
+        counters = [school['users'][r] for r in ('teacher', 'janitor', 'guard')]
+        blank = Tag.create(token='BLANK00000', campus=school['campus'], status='unclaimed')
+        take = open_stocktake(school['campus'], school['users']['manager'], name='一楼', scope_place=school['floor'],
+                              counters=[c.id for c in counters])
+        record_count_scan(take, counters[0], Tag.get(Tag.token == 'ABCDEFGH12'))
+        record_count_scan(take, counters[0], blank)
+        [oddity] = blank_labels_of(take, counters[0])
+    barrier = threading.Barrier(3, timeout=60)
+    outcomes = []
+
+    def register(user, n):
+        with db.database.connection_context():
+            barrier.wait()
+            try:
+                register_blank(take, user, oddity.id, name=f'柜子{n}', kind='other', asset_number=f'GZ-{n}')
+                outcomes.append('registered')
+            except StocktakeRefused:
+                outcomes.append('refused')
+
+    threads = [threading.Thread(target=register, args=(u, n)) for n, u in enumerate(counters)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert sorted(outcomes) == ['refused', 'refused', 'registered']
+    with db.database.connection_context():
+        [item] = Item.select().where(Item.name.startswith('柜子'))
+        assert Tag.get_by_id(blank.id).item_id == item.id
+        assert StocktakeLine.select().where(StocktakeLine.item == item).count() == 1

@@ -154,3 +154,31 @@ def test_counter_notes_damage_and_registers_a_blank_label_from_the_count_page(as
     assert 'id="n-here">2<' in detail and '当场登记' in detail and 'id="n-damaged">1<' in detail
     assert other_take.status_code == 302
     assert as_role('janitor').post(register_url, data={'csrf_token': token}).status_code in (400, 404)
+
+
+def test_the_manager_marks_damage_on_the_stocktake_page_once(as_role, school):
+    """The 损坏 button on the reconciliation, tapped twice: one repair, listed under 损坏 with its number."""
+    manager, teacher = as_role('manager'), as_role('teacher')
+    open_form(manager, school)
+    with db.database.connection_context():
+        take = Stocktake.get()
+    token = csrf_token(teacher, f'/stocktakes/{take.id}/count')
+    teacher.post(f'/stocktakes/{take.id}/count', data={'csrf_token': token, 'code': 'ABCDEFGH12'})
+    teacher.post(f'/stocktakes/{take.id}/count', data={'csrf_token': token, 'code': 'KZ-0001'})
+    with db.database.connection_context():
+        line = StocktakeLine.get(StocktakeLine.stocktake == take)
+    token = csrf_token(manager, f'/stocktakes/{take.id}')
+    for _tap in range(2):
+        manager.post(f'/stocktakes/{take.id}/lines/{line.id}', data={'csrf_token': token, 'condition': 'damaged'})
+    with db.database.connection_context():
+        [order] = WorkOrder.select()
+        assert order.item_id == school['desk'].id and StocktakeLine.get_by_id(line.id).order_id == order.id
+    detail = manager.get(f'/stocktakes/{take.id}').get_data(as_text=True)
+    assert 'id="n-damaged">1<' in detail and order.number in detail
+    for bad in ({'condition': 'rocket'}, {'resolution': 'x' * 100_000}, {'condition': '²'}):
+        manager.post(f'/stocktakes/{take.id}/lines/{line.id}', data={'csrf_token': token, **bad})
+    assert manager.post(f'/stocktakes/{take.id}/lines/{2 ** 64}', data={'csrf_token': token,
+                                                                         'condition': 'damaged'}).status_code == 404
+    with db.database.connection_context():
+        assert WorkOrder.select().count() == 1
+        assert StocktakeLine.get_by_id(line.id).condition == 'damaged'
