@@ -37,11 +37,12 @@ def main():
     parser.add_argument('-n', type=int, default=200)
     parser.add_argument('--top', type=int, default=25)
     parser.add_argument('--sort', default='cumulative')
+    parser.add_argument("--no-cookies", action="store_true", help="a fresh browser at each request, as wrk is")
     args = parser.parse_args()
     os.environ.update(HOUQIN_DATABASE_URL=args.url, HOUQIN_SECRET_KEY='bench', HOUQIN_NOTIFY_AFTER_REQUESTS='0',
                       HOUQIN_INSTANCE_PATH=tempfile.mkdtemp(prefix='houqin-profile-'))
     app = create_app()
-    client = app.test_client()
+    client = app.test_client(use_cookies=not args.no_cookies)
     with app.app_context():
         db.database.connect(reuse_if_open=True)
         path = args.path or f'/t/{toilet_token()}'

@@ -10,7 +10,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from houqin import db
 from houqin.clock import to_local, utcnow, zone_name
-from houqin.db import write_transaction
+from houqin.db import Compiled, Slot, write_transaction
 from houqin.models import (Campus, Item, Membership, Photo, Place, RepairCategory, RepairSettings, User,
                            WorkOrder, WorkOrderEvent)
 from houqin.notify.outbox import enqueue_first, people_with_roles
@@ -193,16 +193,22 @@ def actor_name(user, fallback=''):
     return (user.name if user is not None else (fallback or '').strip())[:50]
 
 
+# Every scan page asks for them: their SQL is built once per process.
+OPEN_ON_ITEM = Compiled(lambda: WorkOrder.select().where(WorkOrder.status.in_(OPEN_STATUSES)
+                                                         & (WorkOrder.item == Slot('item')))
+                        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()))
+OPEN_AT_PLACE = Compiled(lambda: WorkOrder.select().where(WorkOrder.status.in_(OPEN_STATUSES)
+                                                          & ((WorkOrder.place == Slot('place')) & WorkOrder.item.is_null()))
+                         .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()))
+
+
 def open_orders_for(place=None, item=None):
     """Open orders on exactly this item, or on this place itself (not its items), newest first."""
-    query = WorkOrder.select().where(WorkOrder.status.in_(OPEN_STATUSES))
     if item is not None:
-        query = query.where(WorkOrder.item == item)
-    elif place is not None:
-        query = query.where((WorkOrder.place == place) & WorkOrder.item.is_null())
-    else:
-        return []
-    return list(query.order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()))
+        return OPEN_ON_ITEM(item=item)
+    if place is not None:
+        return OPEN_AT_PLACE(place=place)
+    return []
 
 
 def join_order(order, *, reporter=None, reporter_name='', note='', photos=()):

@@ -8,7 +8,7 @@ from houqin.audit import log_change, snapshot
 from houqin.checklists.answers import Answers, check_answers, failure_summary
 from houqin.checklists.versions import KIND_FALLBACK, active_template, campus_templates, questions
 from houqin.clock import utcnow
-from houqin.db import write_transaction
+from houqin.db import Compiled, Slot, write_transaction
 from houqin.models import Place, Record
 from houqin.permissions import can
 from houqin.photos import PhotoError, prepare_photo
@@ -265,19 +265,24 @@ def undoable(record, user, now=None):
             and (record.activity == 'cleaning' or 'anomaly' in (record.answers or {})))
 
 
+# On every scan page of a cleaner's place: its SQL is built once per process.
+MY_LATEST_CLEANING = Compiled(lambda: Record.select().where(
+    (Record.user == Slot('user')) & (Record.created_at > Slot('since')) & (Record.activity == 'cleaning')
+    & (Record.place == Slot('place')) & Record.item.is_null()).order_by(Record.id.desc()).limit(1))
+
+
 def latest_undoable(user, *, place=None, scan_id=None, now=None):
     """The person's newest record here that can still be undone: a sign-off at a place or an anomaly at a scan."""
     now = now or utcnow()
     if user is None or not getattr(user, 'is_authenticated', False):
         return None
     since = now - datetime.timedelta(seconds=UNDO_SECONDS)
-    query = Record.select().where((Record.user == user.id) & (Record.created_at > since))
     if scan_id is not None:
-        query = query.where(Record.activity == 'patrol')
+        query = Record.select().where((Record.user == user.id) & (Record.created_at > since)
+                                      & (Record.activity == 'patrol'))
         rows = [r for r in query.order_by(Record.id.desc()) if (r.answers or {}).get('scan') == scan_id]
     else:
-        rows = list(query.where((Record.activity == 'cleaning') & (Record.place == place) & Record.item.is_null())
-                    .order_by(Record.id.desc()).limit(1))
+        rows = MY_LATEST_CLEANING(user=user.id, since=since, place=place)
     record = rows[0] if rows else None
     return record if undoable(record, user, now) else None
 

@@ -25,6 +25,7 @@ from houqin.assets.scrapping import scrapped_on
 from houqin.assets.stocktake import count_at_label, scan_message
 from houqin.checklists.answers import expiry_note
 from houqin.clock import utcnow
+from houqin.db import Compiled, Slot
 from houqin.checklists.versions import questions
 from houqin.labels.lifecycle import LabelChangeRefused, attach, current_tag
 from houqin.models import Campus, Item, Photo, Place, Record, Tag, WorkOrder, fn
@@ -48,10 +49,14 @@ bp = Blueprint('scan', __name__)
 ACTIVITY_KEY = re.compile(r'^[a-z][a-z0-9_]{1,19}$')  # as checklists and routines store them
 
 
+TAG_BY_TOKEN = Compiled(lambda: Tag.select().where(Tag.token == Slot('token')).limit(1))
+
+
 def find_tag(text):
     """The tag a URL segment or a typed code names, or None."""
     token = normalise_token(text)
-    return Tag.get_or_none(Tag.token == token) if token else None
+    found = TAG_BY_TOKEN(token=token) if token else None
+    return found[0] if found else None
 
 
 def describe(tag):
@@ -257,7 +262,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     ids = dict(ids or {})
     for form in forms:
         ids.setdefault(form, new_submission_id())
-    cached = cache_ticket is not None and is_place and not g.get('stocktake_scan')
+    cached = cache_ticket is not None and is_place and not g.get('stocktake_scan') and not g.get('asset_panel')
     extra = {}
     if cached:
         extra['csrf_token'], ids = page_cache.marks(forms)
@@ -335,11 +340,21 @@ def latest_photo(place, item):
     The newest record with a photo is read backwards from the history index (probing photo by record), then
     its last photo: no sort, however many records or photos the campus has (tests/test_query_plans.py).
     """
-    where = (Record.item == item) if item is not None else ((Record.place == place) & Record.item.is_null())
-    with_photo = Photo.select(Photo.id).where(Photo.record == Record.id)
-    newest = (Record.select(Record.id).where(where & fn.EXISTS(with_photo))
-              .order_by(Record.created_at.desc(), Record.id.desc()).limit(1))
-    return Photo.select().where(Photo.record == newest).order_by(Photo.id.desc()).first()
+    found = NEWEST_PHOTO_OF_ITEM(item=item) if item is not None else NEWEST_PHOTO_AT_PLACE(place=place)
+    return found[0] if found else None
+
+
+def _newest_photo(where):
+    def build():
+        with_photo = Photo.select(Photo.id).where(Photo.record == Record.id)
+        newest = (Record.select(Record.id).where(where() & fn.EXISTS(with_photo))
+                  .order_by(Record.created_at.desc(), Record.id.desc()).limit(1))
+        return Photo.select().where(Photo.record == newest).order_by(Photo.id.desc()).limit(1)
+    return Compiled(build)
+
+
+NEWEST_PHOTO_OF_ITEM = _newest_photo(lambda: Record.item == Slot('item'))
+NEWEST_PHOTO_AT_PLACE = _newest_photo(lambda: (Record.place == Slot('place')) & Record.item.is_null())
 
 
 def record_stocktake_scan(tag):
