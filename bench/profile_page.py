@@ -5,6 +5,7 @@ lever at a time without wrk or a quiet machine.
                                  [--top 25]
 
 Without --path it opens the scan page of the first active toilet label. Statements per request are counted too.
+The database is migrated first.
 """
 import argparse
 import cProfile
@@ -45,6 +46,7 @@ def main():
     client = app.test_client(use_cookies=not args.no_cookies)
     with app.app_context():
         db.database.connect(reuse_if_open=True)
+        db.migrate()  # a data set built by an older checkout
         path = args.path or f'/t/{toilet_token()}'
     if args.role:
         page = client.get('/login').get_data(as_text=True)
