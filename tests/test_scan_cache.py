@@ -14,6 +14,7 @@ from houqin import db
 from houqin.clock import utcnow
 from houqin.db import database
 from houqin.models import Campus, Place, Record, Tag, User, WorkOrder
+from houqin.scan import page_cache
 
 TOKEN = 'TT00000001'
 
@@ -251,3 +252,11 @@ def test_a_guards_scan_is_a_checkpoint_and_never_kept(app, toilet):
     for _ in range(2):
         _response, statements = statements_of(guard, f'/t/{TOKEN}')
         assert len(statements) > 1
+
+
+def test_only_a_get_is_kept(client, toilet):
+    page_cache._cache.__dict__.clear()
+    assert client.head(f'/t/{TOKEN}').status_code == 200
+    assert getattr(page_cache._cache, 'pages', {}) == {}
+    client.get(f'/t/{TOKEN}')
+    assert len(page_cache._cache.pages) == 1

@@ -39,7 +39,7 @@ def ticket(token):
     """(key, version) for this viewer's page of this label (its normalised token), the version read at the start
     of the request (scan.tag GETs, in create_app's before_request); None when the page is this viewer's own
     moment: a flashed message, an anonymous visitor's own reports, a role whose scan is a patrol checkpoint."""
-    if '_flashes' in session:
+    if request.method != 'GET' or '_flashes' in session:
         return None
     if current_user.is_authenticated:
         if g.get('campus') is None or can('patrol.scan'):
