@@ -110,7 +110,7 @@ def test_the_guard_scans_the_asset_at_the_gate(as_role, school):
         assert [(c.allowed, c.permit_id) for c in GateCheck.select().order_by(GateCheck.id)] == [
             (False, None), (True, permit.id)]
     janitor_page = janitor.get('/t/DESKTAG003').get_data(as_text=True)
-    assert 'gate-verdict' not in janitor_page and 'asset-loan' not in janitor_page
+    assert 'gate-verdict' not in janitor_page and 'asset-loan' not in janitor_page and 'asset-actions' not in janitor_page
     with db.database.connection_context():
         assert GateCheck.select().count() == 2  # only the guard's scans are gate checks
     # Cancelled: not allowed again.

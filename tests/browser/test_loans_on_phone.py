@@ -28,7 +28,7 @@ def test_lend_check_at_the_gate_permit_and_return_by_scanning(app, live_server, 
 
     head = new_phone()
     sign_in_from_label(head, live_server, tag.token, 'manager')
-    head.locator('#asset-loan').get_by_role('link', name='借出').click()
+    head.locator('#asset-actions').get_by_role('link', name='借出').click()
     expect(head.locator('main')).to_contain_text('TYY-001')
     head.fill('#f-name', '李老师')
     head.fill('#f-unit', '初二(1)班')
@@ -47,7 +47,7 @@ def test_lend_check_at_the_gate_permit_and_return_by_scanning(app, live_server, 
     assert 'gate-no' in verdict.get_attribute('class')
     shot(guard, tmp_path, 'gate_not_allowed.png')
 
-    head.locator('#asset-loan').get_by_role('link', name='出门条').click()
+    head.locator('#asset-actions').get_by_role('link', name='出门条').click()
     head.fill('#f-carrier', '李老师')
     head.fill('#f-reason', '外出参加教学比赛')
     head.get_by_role('button', name='开具出门条').click()
