@@ -69,6 +69,8 @@ class Place(BaseModel):
     location_accuracy = FloatField(null=True)
     # The class whose classroom (or cleaning area) this is: its hygiene scores count for that class.
     school_class = DeferredForeignKey('SchoolClass', null=True, backref='places', on_delete='SET NULL')
+    # The office's keeper (部门负责人): a place naming one gets a custody list each term, signed by them.
+    keeper = DeferredForeignKey('User', null=True, backref='kept_places', on_delete='SET NULL')
 
     class Meta:
         indexes = ((('campus', 'code'), True), (('campus', 'parent', 'position'), False))
@@ -901,11 +903,13 @@ __all__ += ['ScrapRequest', 'Storekeeper']
 # Custody (houqin/assets/custody.py): a class's assets signed over to its head teacher for a term (班级财产责任书).
 
 class CustodyList(BaseModel):
-    """What was in a class's rooms at term start, a snapshot signed by its head teacher (who, when, which device)."""
+    """What was in a class's (or an office's) rooms at term start, a snapshot signed by its head teacher (or the
+    office's keeper): who, when, which device. Exactly one of school_class and office is set."""
     id = AutoField()
     campus = ForeignKeyField(Campus, backref='custody_lists', on_delete='CASCADE')
     term = ForeignKeyField(Term, null=True, backref='custody_lists', on_delete='SET NULL')
-    school_class = ForeignKeyField(SchoolClass, backref='custody_lists', on_delete='CASCADE')
+    school_class = ForeignKeyField(SchoolClass, null=True, backref='custody_lists', on_delete='CASCADE')
+    office = ForeignKeyField(Place, null=True, backref='custody_lists', on_delete='CASCADE')
     term_name = CharField(max_length=60)  # the term and class as they were: the signed paper keeps its words
     starts_on = DateField()
     ends_on = DateField()
@@ -917,9 +921,15 @@ class CustodyList(BaseModel):
     signed_at = DateTimeField(null=True)
     signed_agent = CharField(max_length=200, default='')
     signed_address = CharField(max_length=64, default='')
+    office_name = CharField(max_length=100, default='')  # the office as it was named, as class_name for a class
 
     class Meta:
-        indexes = ((('term', 'school_class'), True), (('campus', 'term'), False))
+        indexes = ((('term', 'school_class'), True), (('term', 'office'), True), (('campus', 'term'), False))
+
+    @property
+    def holder_name(self):
+        """The class or office the list is for, as named when it was made."""
+        return self.office_name if self.office_id else self.class_name
 
 
 class CustodyLine(BaseModel):

@@ -1,11 +1,12 @@
-"""Custody (责任书): each class's assets signed over to its head teacher for a term, and compared at term end.
+"""Custody (责任书): each class's assets signed over to its head teacher for a term, and each office's (办公室, 部门:
+a place that names its keeper, 部门负责人) to its keeper, and compared at term end.
 
-At term start `generate_lists` copies, for every active class, what the register has in the class's rooms (a
-snapshot; generating again makes no second list and refreshes only lists nobody has signed). The head teacher
-signs on the phone (`sign_list`: a typed name and a tick, with who, when and the device; one guarded update, so
+At term start `generate_lists` copies, for every active class and every office, what the register has in its rooms
+(a snapshot; generating again makes no second list and refreshes only lists nobody has signed). The head teacher
+(or the keeper) signs on the phone (`sign_list`: a typed name and a tick, with who, when and the device; one guarded update, so
 a second signature, or one for a list that changed since it was shown, is refused and a signed list never
 changes). At term end `compare` sets the list beside a closed stocktake: what is missing or damaged names the
-class, and `charge_damage` opens (or reuses) the repair of a damaged asset with the class as the liable party, so
+class or office, and `charge_damage` opens (or reuses) the repair of a damaged asset with it as the liable party, so
 its compensation is set on the order as any other (repairs' 'compensate' action).
 """
 import dataclasses
@@ -24,6 +25,7 @@ from houqin.scores.classes import class_key
 
 STATUS_LABELS = {'ok': _l('Found in the class'), 'elsewhere': _l('Found elsewhere'), 'missing': _l('Missing'),
                  'damaged': _l('Damaged'), 'not_counted': _l('Not in this stocktake')}
+OFFICE_STATUS_LABELS = dict(STATUS_LABELS, ok=_l('Found in the office'))
 
 
 class CustodyRefused(Exception):
@@ -50,15 +52,43 @@ def class_rooms(school_class):
     return found
 
 
+def office_rooms(office):
+    """The ids of an office place and the places below it, less those below that are a class's or name a keeper of
+    their own (their own lists hold what is in them)."""
+    found, frontier = {office.id}, [office.id]
+    while frontier:
+        frontier = [p.id for p in Place.select(Place.id).where(Place.parent.in_(frontier) & Place.keeper.is_null()
+                                                                 & Place.school_class.is_null())]
+        found.update(frontier)
+    return found
+
+
+def campus_offices(campus):
+    """The campus's offices: the places naming a keeper that are no class's, by name."""
+    return list(Place.select().where((Place.campus == campus) & Place.keeper.is_null(False)
+                                     & Place.school_class.is_null()).order_by(Place.name, Place.id))
+
+
+def rooms_of(custody):
+    """The ids of the rooms a list is for: its class's, or its office's."""
+    if custody.office_id:
+        return office_rooms(Place(id=custody.office_id))
+    return class_rooms(SchoolClass(id=custody.school_class_id))
+
+
 def register_snapshot(school_class):
     """The active-register assets (not scrapped) in a class's rooms, as the rows of its list, by place and name."""
-    rooms = class_rooms(school_class)
+    return rooms_snapshot(school_class.campus_id, class_rooms(school_class))
+
+
+def rooms_snapshot(campus_id, rooms):
+    """The active-register assets (not scrapped) in these rooms, as the rows of a list, by place and name."""
     if not rooms:
         return []
     items = list(Item.select(Item.id, Item.name, Item.kind, Item.asset_number, Item.place)
-                 .where((Item.campus == school_class.campus_id) & Item.place.in_(list(rooms))
+                 .where((Item.campus == campus_id) & Item.place.in_(list(rooms))
                         & (Item.status != 'scrapped')))
-    paths = place_paths(school_class.campus_id, {i.place_id for i in items})
+    paths = place_paths(campus_id, {i.place_id for i in items})
     rows = [{'item': i.id, 'name': i.name, 'kind': i.kind, 'asset_number': i.asset_number or '',
              'place': i.place_id, 'place_path': paths.get(i.place_id, '')[:200]} for i in items]
     return sorted(rows, key=lambda r: (r['place_path'], r['name'], r['asset_number'], r['item']))
@@ -82,7 +112,7 @@ class Generated:
 
 
 def generate_lists(campus, term, now=None):
-    """Make one list per active class with rooms for the term, from the register; idempotent (see the module)."""
+    """Make one list per active class with rooms and per office for the term, from the register; idempotent."""
     now = now or utcnow()
     done = Generated()
     classes = sorted(SchoolClass.select().where((SchoolClass.campus == campus) & (SchoolClass.active == True)),  # noqa: E712
@@ -93,34 +123,43 @@ def generate_lists(campus, term, now=None):
             if not class_rooms(school_class):
                 done.no_rooms.append(school_class)
                 continue
-            rows = register_snapshot(school_class)
-            custody = CustodyList.get_or_none((CustodyList.term == term.id)
-                                              & (CustodyList.school_class == school_class.id))
-            if custody is None:
-                custody = CustodyList.create(campus=campus, term=term.id, school_class=school_class.id,
-                                             term_name=term.name, starts_on=term.starts_on, ends_on=term.ends_on,
-                                             class_name=school_class.name, generated_at=now)
-                write_lines(custody, rows)
-                log_change('create', custody, summary=f'{custody.class_name} {term.name}',
-                           campus=campus)
-                done.created += 1
-            elif custody.signed_at is None and (list_rows(custody) != rows or custody.class_name != school_class.name
-                                                or custody.term_name != term.name):
-                refreshed = (CustodyList.update(revision=CustodyList.revision + 1, generated_at=now,
-                                                class_name=school_class.name, term_name=term.name,
-                                                starts_on=term.starts_on, ends_on=term.ends_on)
-                             .where((CustodyList.id == custody.id) & CustodyList.signed_at.is_null()).execute())
-                if refreshed:
-                    CustodyLine.delete().where(CustodyLine.custody == custody.id).execute()
-                    write_lines(custody, rows)
-                    log_change('update', CustodyList.get_by_id(custody.id),
-                               summary=f'{custody.class_name} {term.name}', campus=campus)
-                    done.refreshed += 1
-                else:
-                    done.kept += 1
-            else:
-                done.kept += 1
+            keep_list(campus, term, now, done, CustodyList.school_class == school_class.id,
+                      {'school_class': school_class.id, 'class_name': school_class.name},
+                      register_snapshot(school_class))
+        for office in campus_offices(campus):
+            keep_list(campus, term, now, done, CustodyList.office == office.id,
+                      {'office': office.id, 'office_name': office.name[:100], 'class_name': ''},
+                      rooms_snapshot(office.campus_id, office_rooms(office)))
     return done
+
+
+def keep_list(campus, term, now, done, holder, names, rows):
+    """Inside generate_lists: the term's list of one class or office made, refreshed while unsigned, or kept."""
+    custody = CustodyList.get_or_none((CustodyList.term == term.id) & holder)
+    if custody is None:
+        custody = CustodyList.create(campus=campus, term=term.id, term_name=term.name, starts_on=term.starts_on,
+                                     ends_on=term.ends_on, generated_at=now, **names)
+        write_lines(custody, rows)
+        log_change('create', custody, summary=f'{custody.holder_name} {term.name}', campus=campus)
+        done.created += 1
+        return
+    fields = {field: value for field, value in names.items() if field.endswith('_name')}
+    renamed = any(getattr(custody, field) != value for field, value in fields.items())
+    if custody.signed_at is not None or (list_rows(custody) == rows and not renamed
+                                         and custody.term_name == term.name):
+        done.kept += 1
+        return
+    refreshed = (CustodyList.update(revision=CustodyList.revision + 1, generated_at=now, term_name=term.name,
+                                    starts_on=term.starts_on, ends_on=term.ends_on, **fields)
+                 .where((CustodyList.id == custody.id) & CustodyList.signed_at.is_null()).execute())
+    if refreshed:
+        CustodyLine.delete().where(CustodyLine.custody == custody.id).execute()
+        write_lines(custody, rows)
+        fresh = CustodyList.get_by_id(custody.id)
+        log_change('update', fresh, summary=f'{fresh.holder_name} {term.name}', campus=campus)
+        done.refreshed += 1
+    else:
+        done.kept += 1
 
 
 def write_lines(custody, rows):
@@ -130,12 +169,26 @@ def write_lines(custody, rows):
 
 
 def term_lists(campus, term):
-    """The term's lists with their classes and head teachers, in grade and class order."""
+    """The term's lists with their classes and head teachers, in grade and class order, then the offices' with
+    their keepers, by name."""
     lists = (CustodyList.select(CustodyList, SchoolClass, User)
              .join(SchoolClass, on=(CustodyList.school_class == SchoolClass.id))
              .join(User, JOIN.LEFT_OUTER, on=(SchoolClass.head_teacher == User.id))
              .where((CustodyList.campus == campus) & (CustodyList.term == term.id)))
-    return sorted(lists, key=lambda c: class_key(c.school_class))
+    offices = (CustodyList.select(CustodyList, Place, User)
+               .join(Place, on=(CustodyList.office == Place.id))
+               .join(User, JOIN.LEFT_OUTER, on=(Place.keeper == User.id))
+               .where((CustodyList.campus == campus) & (CustodyList.term == term.id))
+               .order_by(CustodyList.office_name, CustodyList.id))
+    return sorted(lists, key=lambda c: class_key(c.school_class)) + list(offices)
+
+
+def signer_of(custody):
+    """Who signs the list now: its class's head teacher, or its office's keeper (None when there is none)."""
+    if custody.office_id:
+        return User.select().join(Place, on=(Place.keeper == User.id)).where(Place.id == custody.office_id).first()
+    return User.select().join(SchoolClass, on=(SchoolClass.head_teacher == User.id)).where(
+        SchoolClass.id == custody.school_class_id).first()
 
 
 def line_counts(lists):
@@ -147,29 +200,34 @@ def line_counts(lists):
     return dict(rows)
 
 
-def is_head_teacher(custody, user):
-    """True when the user is now the head teacher of the list's class (the one who signs it)."""
-    return user is not None and SchoolClass.select().where(
+def is_signer(custody, user):
+    """True when the user is now the one who signs the list: its class's head teacher, or its office's keeper."""
+    if user is None or getattr(user, 'id', None) is None:
+        return False
+    if custody.office_id:
+        return Place.select().where((Place.id == custody.office_id) & (Place.keeper == user.id)).exists()
+    return SchoolClass.select().where(
         (SchoolClass.id == custody.school_class_id) & (SchoolClass.head_teacher == user.id)).exists()
 
 
-def lists_of_head_teacher(campus, user):
-    """The lists of the classes this user is head teacher of on the campus, newest term first."""
-    return list(CustodyList.select(CustodyList, SchoolClass)
-                .join(SchoolClass, on=(CustodyList.school_class == SchoolClass.id))
-                .where((CustodyList.campus == campus) & (SchoolClass.head_teacher == user.id)
-                       & (SchoolClass.campus == campus))
-                .order_by(CustodyList.starts_on.desc(), SchoolClass.name))
+def lists_to_sign(campus, user):
+    """The lists this user signs on the campus (of the classes they are head teacher of, of the offices they
+    keep), newest term first, classes before offices."""
+    classes = (CustodyList.select(CustodyList).join(SchoolClass, on=(CustodyList.school_class == SchoolClass.id))
+               .where((CustodyList.campus == campus) & (SchoolClass.head_teacher == user.id)
+                      & (SchoolClass.campus == campus)))
+    offices = (CustodyList.select(CustodyList).join(Place, on=(CustodyList.office == Place.id))
+               .where((CustodyList.campus == campus) & (Place.keeper == user.id) & (Place.campus == campus)))
+    lists = list(classes) + list(offices)
+    return sorted(lists, key=lambda c: (-c.starts_on.toordinal(), c.office_id is not None, c.holder_name))
 
 
-def head_teacher_counts(campus, user):
-    """(lists, of which unsigned) of the classes this user is head teacher of on the campus: the home page's link."""
-    if campus is None or user is None:
-        return 0, 0
-    rows = (CustodyList.select(CustodyList.signed_at).join(SchoolClass, on=(CustodyList.school_class == SchoolClass.id))
-            .where((CustodyList.campus == campus) & (SchoolClass.head_teacher == user.id)).tuples())
-    signed = [at for (at,) in rows]
-    return len(signed), sum(1 for at in signed if at is None)
+def signer_counts(campus, user):
+    """(lists, of which unsigned, of which an office's) that this user signs on the campus: the home page's link."""
+    if campus is None or user is None or getattr(user, 'id', None) is None:
+        return 0, 0, 0
+    lists = lists_to_sign(campus, user)
+    return len(lists), sum(1 for c in lists if c.signed_at is None), sum(1 for c in lists if c.office_id)
 
 
 def clean_signature(text):
@@ -187,7 +245,9 @@ def sign_list(custody, user, *, signed_name, agreed, revision, agent='', address
     name = clean_signature(signed_name)
     if not agreed:
         raise CustodyRefused(_('Tick the box to confirm you have checked the list.'))
-    if not is_head_teacher(custody, user):
+    if not is_signer(custody, user):
+        if custody.office_id:
+            raise CustodyRefused(_('Only the keeper of %(name)s signs its list.', name=custody.office_name))
         raise CustodyRefused(_('Only the head teacher of %(name)s signs its list.', name=custody.class_name))
     now = now or utcnow()
     with write_transaction():
@@ -201,7 +261,7 @@ def sign_list(custody, user, *, signed_name, agreed, revision, agent='', address
             if fresh.signed_at is not None:
                 raise CustodyRefused(_('This list was already signed by %(name)s.', name=fresh.signed_name))
             raise CustodyRefused(_('The list changed since you opened it; please check it again.'))
-        log_change('update', fresh, summary=f'{fresh.class_name} {fresh.term_name}：{name}',
+        log_change('update', fresh, summary=f'{fresh.holder_name} {fresh.term_name}：{name}',
                    campus=fresh.campus_id)
     return fresh
 
@@ -222,8 +282,8 @@ def closed_stocktakes(campus):
 
 
 def default_stocktake(custody, takes):
-    """The newest closed stocktake covering the class's rooms, preferring those closed after the term began."""
-    rooms = class_rooms(SchoolClass(id=custody.school_class_id)) | \
+    """The newest closed stocktake covering the list's rooms, preferring those closed after the term began."""
+    rooms = rooms_of(custody) | \
         {line.place_id for line in CustodyLine.select(CustodyLine.place).where(CustodyLine.custody == custody.id)
          if line.place_id}
     covering = [t for t in takes if covers(t, rooms)]
@@ -235,7 +295,7 @@ def default_stocktake(custody, takes):
 class Comparison:
     """A list beside a stocktake: each line with its status, and assets found in the rooms that are not listed."""
     rows: list      # [(CustodyLine, status, StocktakeLine or None)]
-    extra: list     # [StocktakeLine found in the class's rooms, not on the list]
+    extra: list     # [StocktakeLine found in the list's rooms, not on the list]
 
     def of(self, status):
         return [row for row in self.rows if row[1] == status]
@@ -250,7 +310,7 @@ def compare(custody, take, counted=None):
     """Each line of the list as found in the stocktake: ok, elsewhere, missing, damaged, or not counted."""
     lines = list(CustodyLine.select().where(CustodyLine.custody == custody.id).order_by(CustodyLine.id))
     counted = counted_lines(take) if counted is None else counted
-    rooms = class_rooms(SchoolClass(id=custody.school_class_id)) | {line.place_id for line in lines if line.place_id}
+    rooms = rooms_of(custody) | {line.place_id for line in lines if line.place_id}
     rows = []
     for line in lines:
         found = counted.get(line.item_id)
@@ -271,7 +331,7 @@ def compare(custody, take, counted=None):
 
 
 def term_comparison(campus, term, take):
-    """[(list, missing, damaged)] for every list of the term against one stocktake, in grade and class order."""
+    """[(list, missing, damaged)] for every list of the term against one stocktake, in term_lists' order."""
     counted = counted_lines(take)
     rows = []
     for custody in term_lists(campus, term):
@@ -281,8 +341,8 @@ def term_comparison(campus, term, take):
 
 
 def charge_damage(custody, line, take, user):
-    """The repair of a damaged asset charged to the class: the stocktake's order for it, else a new one naming the
-    class as liable; linked to the line once (a second charge returns the same order)."""
+    """The repair of a damaged asset charged to the class (or office): the stocktake's order for it, else a new one
+    naming it as liable; linked to the line once (a second charge returns the same order)."""
     if CustodyLine.get_or_none((CustodyLine.id == line.id) & (CustodyLine.custody == custody.id)) is None:
         raise CustodyRefused(_('This list has no such asset.'))
     found = StocktakeLine.get_or_none((StocktakeLine.stocktake == take.id) & (StocktakeLine.item == line.item_id))
@@ -300,12 +360,12 @@ def charge_damage(custody, line, take, user):
         if order is None:
             order = report_problem(
                 item.campus, item=item, reporter=user,
-                title=_('%(item)s damaged (term-end count, %(name)s)', item=item.name, name=custody.class_name),
+                title=_('%(item)s damaged (term-end count, %(name)s)', item=item.name, name=custody.holder_name),
                 description=_('Found damaged in the term-end stocktake “%(take)s”; on the custody list of '
-                              '%(name)s for %(term)s.', take=take.name, name=custody.class_name,
+                              '%(name)s for %(term)s.', take=take.name, name=custody.holder_name,
                               term=custody.term_name))
-            WorkOrder.update(liable_party=custody.class_name[:100]).where(WorkOrder.id == order.id).execute()
+            WorkOrder.update(liable_party=custody.holder_name[:100]).where(WorkOrder.id == order.id).execute()
         CustodyLine.update(order=order.id).where(CustodyLine.id == line.id).execute()
-        log_change('update', CustodyLine.get_by_id(line.id), summary=f'{custody.class_name}：{order.number}',
+        log_change('update', CustodyLine.get_by_id(line.id), summary=f'{custody.holder_name}：{order.number}',
                    campus=custody.campus_id)
     return WorkOrder.get_by_id(order.id)

@@ -5,7 +5,7 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from houqin.assets.custody import head_teacher_counts
+from houqin.assets.custody import signer_counts
 from houqin.assets.stocktake import open_stocktakes_for
 from houqin.clock import format_local, utcnow, zone_name
 from houqin.permissions import PUBLIC, SIGNED_IN, can, requires
@@ -24,7 +24,7 @@ def index():
         return redirect(url_for('admin.index'))
     tasks = slots_for_person(g.campus, current_user, g.role) if has_routines else None
     return render_template('home/index.html', campus=g.campus, tasks=tasks, now=utcnow(),
-                           custody=head_teacher_counts(g.campus, current_user), stocktakes=stocktakes)
+                           custody=signer_counts(g.campus, current_user), stocktakes=stocktakes)
 
 
 @bp.app_template_filter()

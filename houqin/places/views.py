@@ -10,14 +10,25 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from houqin.audit import log_change, snapshot
 from houqin.db import write_transaction
-from houqin.models import Item, Place, Record, Tag, WorkOrder
+from houqin.models import Item, Place, Record, Tag, User, WorkOrder
 from houqin.permissions import can, requires
 from houqin.places.tree import active_tag, descendant_ids, place_choices, place_paths
+from houqin.scores.classes import head_teacher_choices
 from houqin.tags import new_token
 from houqin.vocab import ITEM_KIND_LABELS, ITEM_STATUS_LABELS, PLACE_KIND_LABELS, select_choices
-from houqin.web import Page, bounded_int, campus_or_404, page_number
+from houqin.web import Page, bounded_int, campus_or_404, int_or_none, page_number
 
 bp = Blueprint('places', __name__, url_prefix='/admin')
+
+def account_choice(value):
+    """A select box's account id: 0 for none, -1 for anything that is no id (refused by the form's own check)."""
+    if value is None or value == '':
+        return 0
+    if isinstance(value, User):
+        return value.id
+    number = int_or_none(value, 0)
+    return -1 if number is None else number
+
 
 class PlaceForm(FlaskForm):
     name = StringField(_l('Name'), validators=[DataRequired(_l('Please enter a name.')), Length(max=100)])
@@ -26,13 +37,23 @@ class PlaceForm(FlaskForm):
     code = StringField(_l('Code'), validators=[Optional(), Length(max=30)],
                        description=_l('Optional short code, e.g. room number 301; unique on this campus.'))
     note = TextAreaField(_l('Note'), validators=[Optional(), Length(max=2000)])
+    keeper = SelectField(_l('Keeper (负责人)'), coerce=account_choice, validate_choice=False,
+                         description=_l('For an office (总务处, 教务处 …): who signs its custody list each term for '
+                                        'what is in it and the places inside.'))
 
     def __init__(self, *args, place=None, **kwargs):
         super().__init__(*args, **kwargs)
         excluded = descendant_ids(place) if place else set()
         self.parent.choices = select_choices([(0, _('(top level)'))] + [
             (pid, path) for pid, path in place_choices(g.campus) if pid not in excluded])
+        self.keeper.choices = select_choices([(0, _('(none)'))] + head_teacher_choices(g.campus))
         self.place = place
+
+    def validate_keeper(self, field):
+        if field.data and field.data not in {c.value for c in field.choices}:
+            raise ValidationError(_('Please choose someone on this campus.'))
+        if field.data and self.place and self.place.school_class_id:
+            raise ValidationError(_('This is a class’s place: its head teacher signs for what is in it.'))
 
     def validate_parent(self, field):
         if field.data and field.data not in {c.value for c in field.choices}:
@@ -55,6 +76,7 @@ def apply_place_form(form, place):
     place.parent = form.parent.data or None
     place.code = (form.code.data or '').strip() or None
     place.note = form.note.data or ''
+    place.keeper = form.keeper.data or None
 
 
 @bp.route('/places')
@@ -109,6 +131,7 @@ def place_edit(place_id):
     form = PlaceForm(obj=place, place=place)
     if request.method == 'GET':
         form.parent.data = place.parent_id or 0
+        form.keeper.data = place.keeper_id or 0
     if request.method == 'POST':
         if not can('admin.places'):
             abort(403)
