@@ -214,7 +214,7 @@ def test_the_keeper_signs_on_the_phone_and_prints_the_office_sheet(app, as_role,
     assert '总务处' in mine and '财务室' not in mine and '初一(1)班' not in mine
     url = f'/custody/lists/{office.id}'
     page = zhao.get(url).get_data(as_text=True)
-    assert 'id="sign-form"' in page and 'DN-0001' in page and '部门负责人：赵主任' in page and '我的办公室' in page
+    assert 'id="sign-form"' in page and 'DN-0001' in page and '部门负责人：赵主任' in page and '在本部门房间内' in page
     # Another account neither sees nor signs the office's list: 钱会计 (another office), the head teacher.
     for other in (signed_in(app, 'qian'), as_role('teacher')):
         assert other.get(url).status_code == 404 and other.get(url + '/print').status_code == 404
@@ -309,3 +309,18 @@ def test_another_campus_office_list_is_out_of_reach(app, as_role, school):
     with db.database.connection_context():
         assert CustodyList.select().where(CustodyList.signed_at.is_null(False)).count() == 0
         assert CustodyList.select().where(CustodyList.campus == far['campus']).count() == 1
+
+
+def test_an_office_with_custody_lists_is_not_deleted(app, as_role, school):
+    data = office_school(school)
+    with db.database.connection_context():
+        generate_lists(school['campus'], data['term'])
+        finance = office_list(data['finance'], data['term'])
+        Item.delete().where(Item.place == data['finance'].id).execute()  # emptied: otherwise it could go
+    manager = as_role('manager')
+    url = f'/admin/places/{data["finance"].id}'
+    response = manager.post(url + '/delete', data={'csrf_token': csrf_token(manager, url)}, follow_redirects=True)
+    assert '财务室 有已签或待签的财产责任书' in response.get_data(as_text=True)
+    with db.database.connection_context():
+        assert Place.get_or_none(Place.id == data['finance'].id) is not None
+        assert CustodyList.get_or_none(CustodyList.id == finance.id) is not None

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from houqin.audit import log_change, snapshot
 from houqin.db import write_transaction
-from houqin.models import Item, Place, Record, Tag, User, WorkOrder
+from houqin.models import CustodyList, Item, Place, Record, Tag, User, WorkOrder
 from houqin.permissions import can, requires
 from houqin.places.tree import active_tag, descendant_ids, place_choices, place_paths
 from houqin.scores.classes import head_teacher_choices
@@ -158,6 +158,10 @@ def place_delete(place_id):
     place = campus_or_404(Place, place_id)
     if Place.select().where(Place.parent == place).exists() or Item.select().where(Item.place == place).exists():
         flash(_('%(name)s still contains places or assets; move or delete them first.', name=place.name), 'error')
+        return redirect(url_for('places.place_edit', place_id=place.id))
+    if CustodyList.select().where(CustodyList.office == place).exists():
+        flash(_('%(name)s has custody lists (责任书) signed for it or waiting; they keep it.', name=place.name),
+              'error')
         return redirect(url_for('places.place_edit', place_id=place.id))
     before, parent_id = snapshot(place), place.parent_id
     with write_transaction():
