@@ -4,6 +4,7 @@ term's lists makes one per office from what is in its rooms, the keeper signs it
 campus's ids and accounts are refused."""
 import datetime
 import re
+import threading
 
 import pytest
 from helpers import PASSWORD_HASH, csrf_token, login
@@ -120,6 +121,33 @@ def test_the_keeper_signs_once_and_nobody_else_does(app, school):
         Item.create(campus=school['campus'], place=data['office'], kind='other', name='柜子', asset_number='GZ-1')
         assert generate_lists(school['campus'], data['term']).refreshed == 0
         assert names_of(office) == ['打印机', '梯子', '电脑']
+
+
+def test_two_managers_generating_at_once_make_one_list_per_office(app, school):
+    """Two generations of the same term meet at a barrier, each on its own connection: one list per class and
+    office, no line twice. On SQLite and PostgreSQL."""
+    data = office_school(school)
+    barrier, errors = threading.Barrier(2, timeout=30), []
+
+    def racer():
+        try:
+            with db.database.connection_context():
+                term = Term.get_by_id(data['term'].id)
+                barrier.wait()
+                generate_lists(school['campus'], term)
+        except Exception as error:  # reported by the assertion below
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=racer) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    with db.database.connection_context():
+        assert CustodyList.select().where(CustodyList.office.is_null(False)).count() == 2
+        assert CustodyLine.select().count() == 5  # the class's desk, 总务处's three, 财务室's safe
+        assert CustodyLine.select(CustodyLine.custody, CustodyLine.item).distinct().count() == 5
 
 
 def close_office_stocktake(school, data):
