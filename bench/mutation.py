@@ -4,13 +4,15 @@
     python bench/mutation.py             # every module below, then the score in all
     python bench/mutation.py --module tags --module photos
     python bench/mutation.py --list      # the modules and the tests each one runs
+    python bench/mutation.py --module tags --again   # only what the last run left alive or untested
 
 Each module runs in its own scratch folder bench/out/mutation/<module>/ (git-ignored): mutmut copies the
 package into mutants/ there and runs pytest in-process in that copy, on SQLite, without xdist (the trampolines
 of mutmut 3 need the tests in the process that forks the mutants), with one child process at a time. Only the
 test files listed for the module run, so a module takes minutes. Every run starts fresh, so a test added since
-the last run counts. The figures go to stdout and to bench/out/mutation/summary.json; every surviving mutant's
-diff is printed (or `--diffs FILE`).
+the last run counts; `--again` keeps the last run's verdicts and tests only the mutants it left alive or did
+not reach (an interrupted run goes on; survivors meet the tests added for them). The figures go to stdout
+and to bench/out/mutation/summary.json; every surviving mutant's diff is printed (or `--diffs FILE`).
 
 mutmut 3 mutates code inside functions and methods only: module-level tables (permissions.PERMISSIONS,
 repairs.workflow.TRANSITIONS) are not mutated by it; tests/test_permissions.py and tests/test_repairs_rules.py
@@ -71,12 +73,18 @@ def tests_of(name):
 def prepare(name):
     """A fresh scratch folder for one module: links to the package and the tests, and a pyproject.toml that
     is the project's own plus mutmut's settings (so the real one stays as it is)."""
-    source, _ = MODULES[name]
     work = OUT / name
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     for linked in ('houqin', 'tests', 'templates', 'static'):
         (work / linked).symlink_to(ROOT / linked)
+    write_settings(name, work)
+    return work
+
+
+def write_settings(name, work):
+    """The scratch folder's pyproject.toml: the project's own plus mutmut's settings for the module."""
+    source, _ = MODULES[name]
     settings = {
         'source_paths': ['houqin'],           # the whole package is copied, so `import houqin` finds the copy
         'only_mutate': [source],
@@ -89,7 +97,6 @@ def prepare(name):
     lines = ['', '[tool.mutmut]'] + [f'{key} = {json.dumps(value)}' for key, value in settings.items()]
     (work / 'pyproject.toml').write_text((ROOT / 'pyproject.toml').read_text('utf-8') + '\n'.join(lines) + '\n',
                                          'utf-8')
-    return work
 
 
 def mutmut_command():
@@ -98,15 +105,33 @@ def mutmut_command():
     return [str(here)] if here.exists() else ['mutmut']
 
 
-def run_module(name, log):
-    """Run mutmut over one module; returns {mutant name: exit code}."""
-    work = prepare(name)
+def meta_file(name):
+    """mutmut's results file of one module in its scratch folder."""
+    return OUT / name / 'mutants' / (MODULES[name][0] + '.meta')
+
+
+def run_module(name, log, again=False):
+    """Run mutmut over one module; returns {mutant name: exit code}.
+
+    again: keep the last run's folder and verdicts and test only the mutants it did not kill or did not reach
+    (an interrupted run goes on), with the tests as they are now: mutmut maps new tests to functions first."""
+    if again:
+        if not meta_file(name).exists():
+            raise SystemExit(f'{name}: no earlier run to repeat in {OUT / name}')
+        work = OUT / name
+        write_settings(name, work)
+        codes = json.loads(meta_file(name).read_text())['exit_code_by_key']
+        names = sorted(m for m, code in codes.items() if code not in KILLED | TIMEOUT)
+        if not names:
+            return codes, work
+    else:
+        work, names = prepare(name), []
     env = {k: v for k, v in os.environ.items() if k != 'HOUQIN_TEST_DATABASE_URL'}  # SQLite: cheap and local
     env['PYTHONDONTWRITEBYTECODE'] = '1'
-    with open(log, 'w') as out:
-        done = subprocess.run(mutmut_command() + ['run', '--max-children', '1'], cwd=work, env=env,
+    with open(log, 'a' if again else 'w') as out:
+        done = subprocess.run(mutmut_command() + ['run', '--max-children', '1'] + names, cwd=work, env=env,
                               stdout=out, stderr=subprocess.STDOUT)
-    meta = work / 'mutants' / (MODULES[name][0] + '.meta')
+    meta = meta_file(name)
     if not meta.exists():
         raise SystemExit(f'{name}: mutmut made no results (exit {done.returncode}); see {log}')
     codes = json.loads(meta.read_text())['exit_code_by_key']
@@ -145,6 +170,9 @@ def main():
     parser.add_argument('--module', action='append', choices=sorted(MODULES), help='repeatable; default: all')
     parser.add_argument('--list', action='store_true', help='print the modules and their tests, run nothing')
     parser.add_argument('--diffs', help='write every surviving mutant diff to this file instead of stdout')
+    parser.add_argument('--again', action='store_true',
+                        help="re-test only the mutants the last run left alive or untested (after adding tests, "
+                             "or to finish an interrupted run)")
     args = parser.parse_args()
     names = args.module or list(MODULES)
     if args.list:
@@ -157,7 +185,7 @@ def main():
     diffs = []
     for name in names:
         print(f'{name}: mutmut over {MODULES[name][0]} with {" ".join(tests_of(name))}', flush=True)
-        codes, work = run_module(name, OUT / f'{name}.log')
+        codes, work = run_module(name, OUT / f'{name}.log', args.again)
         count = tally(codes)
         survivors = sorted(m for m, code in codes.items() if code not in KILLED | TIMEOUT)
         count['survivors'] = {m: codes[m] for m in survivors}
