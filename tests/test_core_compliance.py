@@ -351,3 +351,53 @@ def test_counts_and_the_on_time_rate():
     assert on_time_rate(of('missed')) == 0
     assert on_time_rate(of('due', 'upcoming')) is None
     assert on_time_rate([]) is None
+
+
+# --- added for the survivors of the first mutation run ------------------------------------------------
+
+def test_a_period_ending_just_after_midnight_reads_that_day():
+    rule = Rule(1, 'cleaning', 'place', {'type': 'windows', 'windows': [['00:00', '01:00']]}, 'every_day')
+    start, end = days_bounds(MONDAY, MONDAY, SHANGHAI)
+    end += TICK                                     # Tuesday 00:00:00.000001: Tuesday's midnight window starts in it
+    slots = routine_slots(rule, [Target('place', 7)], Calendar(), [], start, end, utc(2026, 3, 20), SHANGHAI)
+    assert [s.day for s in slots] == [MONDAY, MONDAY + dt.timedelta(1)]
+    counted = compliance_counts([rule], {1: [Target('place', 7)]}, None, [], start, end, utc(2026, 3, 20), SHANGHAI,
+                                by_day)
+    assert counted == {MONDAY: {'done': 0, 'late': 0, 'missed': 1, 'due': 0, 'upcoming': 0},
+                       MONDAY + dt.timedelta(1): {'done': 0, 'late': 0, 'missed': 1, 'due': 0, 'upcoming': 0}}
+
+
+def test_counts_do_not_let_the_next_day_take_a_late_record():
+    rule = Rule(1, 'inspection', 'place', {'type': 'daily'}, 'every_day')
+    start, end = days_bounds(MONDAY, MONDAY, SHANGHAI)
+    record = rec(1, utc(2026, 3, 10, 2), activity='inspection')      # Tuesday 10:00: late for Monday
+    now = utc(2026, 3, 10, 4)
+    [late] = compliance([rule], {1: [Target('place', 7)]}, None, [record], start, end, now, SHANGHAI)
+    assert (late.status, late.record_id) == ('late', 1)
+    assert compliance_counts([rule], {1: [Target('place', 7)]}, None, [record], start, end, now, SHANGHAI,
+                             by_day) == {MONDAY: {'done': 0, 'late': 1, 'missed': 0, 'due': 0, 'upcoming': 0}}
+
+
+def test_a_routine_without_windows_does_not_stop_the_counts_of_the_next():
+    holidays = Calendar(holidays=((MONDAY, MONDAY),))
+    none = Rule(1, 'cleaning', 'place', TOILETS)                      # school days: none on a holiday
+    daily = Rule(2, 'cleaning', 'place', {'type': 'daily'}, 'every_day')
+    start, end = days_bounds(MONDAY, MONDAY, SHANGHAI)
+    targets = {1: [Target('place', 7)], 2: [Target('place', 7)]}
+    assert compliance_counts([none, daily], targets, holidays, [], start, end, utc(2026, 3, 9, 4), SHANGHAI,
+                             by_day) == {MONDAY: {'done': 0, 'late': 0, 'missed': 0, 'due': 1, 'upcoming': 0}}
+
+
+def test_windows_out_of_order_two_apart_are_not_taken_for_ordered():
+    a = (utc(2026, 3, 9, 0), utc(2026, 3, 9, 1), utc(2026, 3, 9, 5))
+    b = (utc(2026, 3, 9, 3), utc(2026, 3, 9, 4), utc(2026, 3, 9, 6))
+    c = (utc(2026, 3, 9, 2), utc(2026, 3, 9, 2, 30), utc(2026, 3, 9, 7))   # starts 0, 3, 2: out of order
+    r = rec(1, utc(2026, 3, 9, 2, 10))
+    assert match_records([a, b, c], [r]) == ({2: (r, False)}, [])
+
+
+def test_unordered_windows_a_record_at_a_late_limit_is_not_late_for_it():
+    short = (utc(2026, 3, 9, 2), utc(2026, 3, 9, 3), utc(2026, 3, 9, 4))
+    long_late = (utc(2026, 3, 9, 0), utc(2026, 3, 9, 1), utc(2026, 3, 9, 6))
+    r = rec(1, utc(2026, 3, 9, 4))
+    assert match_records([short, long_late], [r]) == ({1: (r, True)}, [])

@@ -413,3 +413,32 @@ def test_a_window_is_a_frozen_value():
     assert w.whole is False
     with pytest.raises(AttributeError):
         w.start = None
+
+
+# --- added for the survivors of the first mutation run ------------------------------------------------
+
+def test_a_day_whose_only_window_is_skipped_neither_ends_the_look_ahead_nor_fails():
+    spec = validate({'type': 'windows', 'windows': [['02:00', '03:00']]})   # Berlin skips 02:00-03:00 on 29 March
+    saturday, sunday = dt.date(2026, 3, 28), dt.date(2026, 3, 29)
+    [window] = windows(spec, saturday, saturday, BERLIN, mode='every_day')
+    assert (window.start, window.end, window.late_limit) == (utc(2026, 3, 28, 1), utc(2026, 3, 28, 2),
+                                                             utc(2026, 3, 30, 0))   # Monday 02:00 CEST
+    assert windows(spec, sunday, sunday, BERLIN, mode='every_day') == []
+
+
+def test_monthly_from_the_1st_written_as_text_is_the_default():
+    assert validate({'type': 'monthly', 'day': '1'}) == {'type': 'monthly', 'day': 1}
+    assert validate({'type': 'monthly', 'day': True}) == {'type': 'monthly'}
+
+
+def test_a_monthly_window_follows_the_routine_s_calendar_mode():
+    july = Calendar(holidays=((dt.date(2026, 7, 1), dt.date(2026, 7, 31)),))
+    assert windows({'type': 'monthly'}, dt.date(2026, 7, 1), dt.date(2026, 7, 1), SHANGHAI, july) == []
+    assert [w.day for w in windows({'type': 'monthly'}, dt.date(2026, 7, 1), dt.date(2026, 7, 1), SHANGHAI, july,
+                                   'every_day')] == [dt.date(2026, 7, 1)]
+    assert [w.day for w in windows({'type': 'monthly'}, dt.date(2026, 7, 1), dt.date(2026, 7, 1), SHANGHAI, july,
+                                   'holidays')] == [dt.date(2026, 7, 1)]
+    # February 2026 from the 28th is one Saturday: a weekday routine has no window, a holiday one has
+    feb = {'type': 'monthly', 'day': 28}
+    assert windows(feb, dt.date(2026, 2, 1), dt.date(2026, 2, 1), SHANGHAI) == []
+    assert len(windows(feb, dt.date(2026, 2, 1), dt.date(2026, 2, 1), SHANGHAI, mode='holidays')) == 1
