@@ -5,6 +5,7 @@
     python bench/mutation.py --module tags --module photos
     python bench/mutation.py --list      # the modules and the tests each one runs
     python bench/mutation.py --module tags --again   # only what the last run left alive or untested
+    python bench/mutation.py --report    # the last runs' figures and survivors, running nothing
 
 Each module runs in its own scratch folder bench/out/mutation/<module>/ (git-ignored): mutmut copies the
 package into mutants/ there and runs pytest in-process in that copy, on SQLite, without xdist (the trampolines
@@ -149,10 +150,10 @@ def diff_of(work, mutant):
 
 def tally(codes):
     """Counts of one module's mutants by outcome."""
-    count = {'killed': 0, 'timeout': 0, 'survived': 0, 'no_tests': 0, 'other': 0}
+    count = {'killed': 0, 'timeout': 0, 'survived': 0, 'no_tests': 0, 'untested': 0, 'other': 0}
     for code in codes.values():
         key = ('killed' if code in KILLED else 'timeout' if code in TIMEOUT else 'survived' if code in SURVIVED
-               else 'no_tests' if code in NO_TESTS else 'other')
+               else 'no_tests' if code in NO_TESTS else 'untested' if code is None else 'other')
         count[key] += 1
     count['total'] = len(codes)
     count['detected'] = count['killed'] + count['timeout']
@@ -170,6 +171,8 @@ def main():
     parser.add_argument('--module', action='append', choices=sorted(MODULES), help='repeatable; default: all')
     parser.add_argument('--list', action='store_true', help='print the modules and their tests, run nothing')
     parser.add_argument('--diffs', help='write every surviving mutant diff to this file instead of stdout')
+    parser.add_argument('--report', action='store_true',
+                        help="run nothing: the figures and survivors of each module's last run, as they stand")
     parser.add_argument('--again', action='store_true',
                         help="re-test only the mutants the last run left alive or untested (after adding tests, "
                              "or to finish an interrupted run)")
@@ -184,21 +187,31 @@ def main():
     summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     diffs = []
     for name in names:
-        print(f'{name}: mutmut over {MODULES[name][0]} with {" ".join(tests_of(name))}', flush=True)
-        codes, work = run_module(name, OUT / f'{name}.log', args.again)
+        if not args.report:
+            print(f'{name}: mutmut over {MODULES[name][0]} with {" ".join(tests_of(name))}', flush=True)
+        if args.report:
+            if not meta_file(name).exists():
+                continue
+            codes, work = json.loads(meta_file(name).read_text())['exit_code_by_key'], OUT / name
+        else:
+            codes, work = run_module(name, OUT / f'{name}.log', args.again)
         count = tally(codes)
-        survivors = sorted(m for m, code in codes.items() if code not in KILLED | TIMEOUT)
+        survivors = sorted(m for m, code in codes.items() if code is not None and code not in KILLED | TIMEOUT)
         count['survivors'] = {m: codes[m] for m in survivors}
         summary[name] = count
-        print(f'  {count["detected"]}/{count["total"]} killed ({percent(count["detected"], count["total"])}); '
+        print(f'{name}: {count["detected"]}/{count["total"]} killed ({percent(count["detected"], count["total"])}); '
               f'{count["timeout"]} of them by timeout; {count["survived"]} survived, {count["no_tests"]} '
-              f'without tests, {count["other"]} other', flush=True)
+              f'without tests, {count["other"]} other'
+              + (f'; {count["untested"]} not tested yet (an interrupted run)' if count['untested'] else ''), flush=True)
         diffs += [f'## {m} (exit {codes[m]})\n{diff_of(work, m)}\n' for m in survivors]
     summary_file.write_text(json.dumps(summary, indent=1, ensure_ascii=False) + '\n')
     print('\nmodule                 killed / total   score')
     for name in [n for n in MODULES if n in summary]:
         c = summary[name]
-        print(f'{name:22} {c["detected"]:6} / {c["total"]:<5}  {percent(c["detected"], c["total"])}')
+        tested = c['total'] - c.get('untested', 0)
+        partial = f'   (partial: {tested} of {c["total"]} tested, {percent(c["detected"], tested)} of them killed)' \
+            if tested < c['total'] else ''
+        print(f'{name:22} {c["detected"]:6} / {c["total"]:<5}  {percent(c["detected"], c["total"])}{partial}')
     detected = sum(c['detected'] for c in summary.values())
     total = sum(c['total'] for c in summary.values())
     print(f'{"in all":22} {detected:6} / {total:<5}  {percent(detected, total)}   ({summary_file})')

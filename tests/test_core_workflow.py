@@ -823,3 +823,50 @@ def test_the_merged_in_event_names_who_merged_without_an_account(s):
     event = apply_action(duplicate, 'merge', relations={'manager'}, into='2026-0001', name=' 值班员 ')
     [taken] = first.events
     assert (event.actor_name, taken.action, taken.actor_name, taken.actor_id) == ('值班员', 'merged_in', '值班员', None)
+
+
+def test_the_batch_takes_the_most_overdue_first_across_statuses(s):
+    rows = [dict(campus=s['campus'], year=2026, sequence=n, title='t', status='accepted',
+                 due_at=T0 - dt.timedelta(minutes=n)) for n in range(1, OVERDUE_BATCH + 1)]
+    rows.append(dict(campus=s['campus'], year=2026, sequence=99, title='t', status='reported',
+                     due_at=T0 - dt.timedelta(days=1)))
+    WorkOrder.insert_many(rows).execute()
+    assert enqueue_overdue(T0) == 50
+    assert [o.sequence for o in WorkOrder.select().where(WorkOrder.overdue_notified_at.is_null())] == [1]
+
+
+def test_a_bare_report_has_no_description_name_or_phone(s):
+    order = WorkOrder.get_by_id(report_problem(s['campus'], place=s['room'], title='灯不亮').id)
+    assert (order.description, order.reporter_name, order.reporter_phone, order.priority) == ('', '', '', 'normal')
+    [event] = order.events
+    assert (event.note, event.actor_name) == ('', '')
+
+
+def test_the_order_year_is_the_year_on_the_campus_clock(s, monkeypatch):
+    campus = s['campus']
+    campus.timezone = 'America/New_York'
+    campus.save()
+    monkeypatch.setattr(workflow, 'utcnow', lambda: dt.datetime(2027, 1, 1, 3, 0))   # 22:00 on 31 Dec in New York
+    order = report_problem(campus, place=s['room'], title='x')
+    assert (order.year, order.number, order.created_at) == (2026, '2026-0001', dt.datetime(2027, 1, 1, 3, 0))
+
+
+def test_an_action_without_a_button_label_is_named_as_it_is():
+    assert refused(ActionForbidden, check_action, 'reported', 'join', {'manager'}) == \
+        'You may not do “join” on this order.'
+
+
+def test_finishing_again_without_a_cost_keeps_the_first_cost(s):
+    u = s['users']
+    order = order_row(s, 'in_progress')
+    apply_action(order, 'finish', user=u['repair'], role='repair', note='换了', photos=[prepared()], cost='60')
+    apply_action(order, 'reopen', user=u['manager'], role='manager', note='还在漏')
+    apply_action(order, 'start', user=u['repair'], role='repair')
+    event = apply_action(order, 'finish', user=u['repair'], role='repair', note='再修', photos=[prepared()])
+    assert (order.cost, event.data['cost']) == (Decimal('60.00'), None)
+
+
+def test_an_anonymous_report_s_event_names_the_reporter(s):
+    order = report_problem(s['campus'], place=s['room'], title='x', reporter_name=' 路过的家长 ')
+    [event] = order.events
+    assert (event.actor_id, event.actor_name, order.reporter_name) == (None, '路过的家长', '路过的家长')
