@@ -107,6 +107,14 @@ class PreparedPhoto:
         self.sha256 = hashlib.sha256(self.data).hexdigest()
 
 
+def prepare_uploads(files, most):
+    """Prepared photos of the non-empty uploads among files (a field's getlist), or PhotoError; at most `most`."""
+    uploads = [f for f in files if f and f.filename]
+    if len(uploads) > most:
+        raise PhotoError(_('At most %(n)d photos at a time.', n=most))
+    return [prepare_photo(f) for f in uploads]
+
+
 def prepare_photo(file_storage):
     """Check and clean an upload before anything is saved; raises PhotoError with the reason. At most
     CONCURRENT_PHOTOS uploads are decoded at once in a process, so a burst cannot take all its memory."""

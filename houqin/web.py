@@ -81,6 +81,18 @@ def campus_or_404(model, row_id):
     return row
 
 
+def asked_campus_row(model, name):
+    """The signed-in campus's row of a model whose id the request names (?name= or the posted field), or None."""
+    row_id = int_or_none(request.values.get(name, ''))
+    return model.get_or_none((model.id == row_id) & (model.campus == g.campus)) if row_id else None
+
+
+def clean_text(text, limit):
+    """One line of typed text: stripped, CR/LF and tabs made spaces, at most `limit` characters (other control
+    characters never get past refuse_control_characters)."""
+    return ' '.join(str(text or '').split())[:limit]
+
+
 # Bad input at the edge (issue 10): bounded integers, control characters, safe redirects -----------------------
 
 MAX_ID = 2 ** 63 - 1        # the largest integer SQLite and PostgreSQL's bigint store

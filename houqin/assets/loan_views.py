@@ -6,12 +6,12 @@ from flask_login import current_user
 
 from houqin.assets.loans import (SHOWN, LoanRefused, check_lending, is_overdue, lend, loans, open_loan_of,
                                  return_loan)
-from houqin.assets.views import campus_staff
 from houqin.models import Item, Loan
+from houqin.accounts.members import campus_staff
 from houqin.permissions import requires
 from houqin.scan.records import new_submission_id, parse_submission_id
 from houqin.templating import local_time
-from houqin.web import campus_or_404, int_or_none, safe_redirect
+from houqin.web import asked_campus_row, campus_or_404, int_or_none, safe_redirect
 
 bp = Blueprint('loans', __name__, url_prefix='/loans')
 
@@ -30,17 +30,12 @@ def index():
                            submission=new_submission_id())
 
 
-def asked_item():
-    """The asset a lend form is for (?item= or the posted item id), of this campus, or None."""
-    item_id = int_or_none(request.values.get('item', ''))
-    return Item.get_or_none((Item.id == item_id) & (Item.campus == g.campus)) if item_id else None
-
 
 def lend_page(typed, errors, item, status=200):
     """The lend form, with what was typed and what is wrong."""
     loan = open_loan_of(item) if item is not None else None
     return render_template('assets/lend.html', typed=typed, errors=errors, item=item, loan=loan,
-                           staff=campus_staff(), today=g.campus.today(),
+                           staff=campus_staff(g.campus), today=g.campus.today(),
                            submission=typed.get('submission') or new_submission_id()), status
 
 
@@ -48,7 +43,7 @@ def lend_page(typed, errors, item, status=200):
 @requires('loans.manage')
 def new():
     """The lend form (from an asset's scan page the asset is already chosen)."""
-    return lend_page({}, {}, asked_item())
+    return lend_page({}, {}, asked_campus_row(Item, 'item'))
 
 
 @bp.route('/new', methods=['POST'])
@@ -57,7 +52,7 @@ def create():
     """Lend an asset: to an account or a typed name, from a day, due back on a day; stored once per form."""
     typed = {key: request.form.get(key, '')[:1000] for key in
              ('asset', 'borrower', 'borrower_name', 'borrower_unit', 'lent_on', 'due_on', 'note', 'submission')}
-    item = asked_item()
+    item = asked_campus_row(Item, 'item')
     if request.form.get('item') and item is None:
         abort(404)
     submission = parse_submission_id(typed['submission'])

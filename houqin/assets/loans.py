@@ -20,6 +20,7 @@ from houqin.models import Campus, Item, Loan, Membership, Tag, User, fn
 from houqin.notify.outbox import enqueue, message_locale
 from houqin.tags import normalise_token
 from houqin.vocab import MANAGER_ROLES
+from houqin.web import clean_text
 
 MAX_LOAN_DAYS = 366  # a loan longer than a school year is a transfer, not a loan
 SCHEDULED_EVERY_SECONDS = 600  # the overdue check in the delivery worker: at most every ten minutes
@@ -41,11 +42,6 @@ class Lending:
     lent_on: datetime.date
     due_on: datetime.date
     note: str
-
-
-def clean_text(text, limit):
-    """One line of typed text: stripped, CR/LF and tabs made spaces, at most `limit` characters."""
-    return ' '.join(str(text or '').split())[:limit]
 
 
 def in_site_language(message):

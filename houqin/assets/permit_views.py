@@ -10,7 +10,7 @@ from houqin.models import GatePermit, Item
 from houqin.permissions import requires
 from houqin.scan.records import new_submission_id, parse_submission_id
 from houqin.templating import local_time
-from houqin.web import campus_or_404, int_or_none, safe_redirect
+from houqin.web import asked_campus_row, campus_or_404, safe_redirect
 
 bp = Blueprint('permits', __name__, url_prefix='/permits')
 
@@ -23,11 +23,6 @@ def index():
     return render_template('assets/permits.html', groups=permits(g.campus, now), checks=recent_checks(g.campus),
                            now=now)
 
-
-def asked_item():
-    """The asset a permit is for (?item= or the posted item id), of this campus, or None."""
-    item_id = int_or_none(request.values.get('item', ''))
-    return Item.get_or_none((Item.id == item_id) & (Item.campus == g.campus)) if item_id else None
 
 
 def permit_page(typed, errors, item, status=200):
@@ -45,7 +40,7 @@ def permit_page(typed, errors, item, status=200):
 @requires('permits.issue')
 def new():
     """The permit form (from an asset's scan page the asset is already chosen)."""
-    return permit_page({}, {}, asked_item())
+    return permit_page({}, {}, asked_campus_row(Item, 'item'))
 
 
 @bp.route('/new', methods=['POST'])
@@ -54,7 +49,7 @@ def create():
     """Issue a permit: who takes the asset out, why, valid from until; stored once per form."""
     typed = {key: request.form.get(key, '')[:1000] for key in
              ('asset', 'carrier_name', 'carrier_unit', 'reason', 'valid_from', 'valid_until', 'submission')}
-    item = asked_item()
+    item = asked_campus_row(Item, 'item')
     if request.form.get('item') and item is None:
         abort(404)
     submission = parse_submission_id(typed['submission'])

@@ -13,11 +13,12 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 
 from houqin import clock
-from houqin.assets.loans import clean_text, find_asset, in_site_language
+from houqin.assets.loans import find_asset, in_site_language
 from houqin.audit import log_change
 from houqin.clock import utcnow
 from houqin.db import write_transaction
 from houqin.models import GateCheck, GatePermit, Item
+from houqin.web import clean_text
 
 MAX_PERMIT_DAYS = 31
 CHECK_SLOT_SECONDS = 120  # scans of one asset by one guard within this slot are one gate check

@@ -8,9 +8,10 @@ from houqin.assets.scrapping import (MAX_PHOTOS, NOTE_LENGTH, REASON_LENGTH, STA
                                      STEP_LABELS, STEPS, ScrapRefused, may_see, may_sign, pending_for_item,
                                      people_names, recent_requests, refuse_request, request_scrapping, requested_by,
                                      set_storekeepers, sign_off, storekeeper_ids, waiting_for)
-from houqin.models import Item, Membership, Photo, ScrapRequest, User
+from houqin.models import Item, Photo, ScrapRequest
+from houqin.accounts.members import campus_staff
 from houqin.permissions import can, requires
-from houqin.photos import PhotoError, prepare_photo
+from houqin.photos import PhotoError, prepare_uploads
 from houqin.places.tree import active_tag, place_paths
 from houqin.scan.records import new_submission_id, parse_submission_id
 from houqin.vocab import ITEM_KIND_LABELS, ROLE_LABELS
@@ -77,10 +78,7 @@ def index():
 
 def read_photos():
     """Prepared photos from the form's upload field, or PhotoError; at most MAX_PHOTOS."""
-    uploads = [f for f in request.files.getlist('photos') if f and f.filename]
-    if len(uploads) > MAX_PHOTOS:
-        raise PhotoError(_('At most %(n)d photos at a time.', n=MAX_PHOTOS))
-    return [prepare_photo(f) for f in uploads]
+    return prepare_uploads(request.files.getlist('photos'), MAX_PHOTOS)
 
 
 @bp.route('/items/<int:item_id>/new', methods=['GET', 'POST'])
@@ -171,19 +169,12 @@ def sign(scrap_id):
     return redirect(url_for('scrapping.detail', scrap_id=req.id))
 
 
-def campus_staff():
-    """(user, role) of every active account with a role on this campus, by name."""
-    rows = (User.select(User, Membership.role).join(Membership, on=(Membership.user == User.id))
-            .where((Membership.campus == g.campus) & (User.active == True))  # noqa: E712
-            .order_by(User.display_name, User.username).objects())
-    return [(u, u.role) for u in rows]
-
 
 @bp.route('/storekeepers', methods=['GET', 'POST'])
 @requires('admin.campus')
 def storekeepers():
     """Name the storekeeper account(s) (保管员) who confirm scrapping requests after the logistics office."""
-    staff = campus_staff()
+    staff = campus_staff(g.campus)
     chosen = storekeeper_ids(g.campus.id)
     error = None
     if request.method == 'POST':

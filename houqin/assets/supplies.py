@@ -9,11 +9,13 @@ import dataclasses
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 
+from houqin.accounts.members import campus_staff
 from houqin.audit import log_change
 from houqin.clock import utcnow
 from houqin.db import write_transaction
-from houqin.models import Membership, Supply, SupplyMovement, User
+from houqin.models import Supply, SupplyMovement
 from houqin.scan.records import parse_submission_id
+from houqin.web import clean_text
 
 CATEGORY_LABELS = {'office': _l('Office supplies'), 'exercise_book': _l('Exercise books'),
                    'cleaning': _l('Cleaning supplies'), 'other': _l('Other supplies')}
@@ -28,12 +30,6 @@ class SupplyRefused(Exception):
     def __init__(self, message, field=''):
         super().__init__(message)
         self.field = field
-
-
-def clean_text(text, limit):
-    """One line of typed text: control characters out, spaces trimmed, at most `limit` characters."""
-    text = ''.join(' ' if c in '\r\n\t' else c for c in (text or '') if c >= ' ' or c in '\r\n\t')
-    return ' '.join(text.split())[:limit]
 
 
 def parse_quantity(text):
@@ -68,10 +64,7 @@ def campus_supplies(campus_id):
 
 def recipient_choices(campus_id):
     """(user id, name) of the campus's active accounts, for 'issued to'."""
-    rows = (User.select(User.id, User.display_name, User.username).join(Membership, on=(Membership.user == User.id))
-            .where((Membership.campus == campus_id) & (User.active == True))  # noqa: E712
-            .order_by(User.display_name, User.username))
-    return [(u.id, u.display_name or u.username) for u in rows]
+    return [(user.id, user.name) for user, _role in campus_staff(campus_id)]
 
 
 class Repeated(Exception):

@@ -10,7 +10,7 @@ from houqin.models import Item, Transfer
 from houqin.permissions import can, requires
 from houqin.places.tree import place_choices
 from houqin.scan.records import new_submission_id, parse_submission_id
-from houqin.web import campus_or_404, int_or_none, safe_redirect
+from houqin.web import asked_campus_row, campus_or_404, safe_redirect
 
 bp = Blueprint('transfers', __name__, url_prefix='/transfers')
 
@@ -26,11 +26,6 @@ def index():
                            paths=dict(place_choices(g.campus)), mine_only=mine_only)
 
 
-def asked_item():
-    """The asset a request is for (?item= or the posted item id), of this campus, or None."""
-    item_id = int_or_none(request.values.get('item', ''))
-    return Item.get_or_none((Item.id == item_id) & (Item.campus == g.campus)) if item_id else None
-
 
 def request_page(typed, errors, item, status=200):
     """The request form, with what was typed and what is wrong."""
@@ -44,7 +39,7 @@ def request_page(typed, errors, item, status=200):
 @requires('transfers.request')
 def new():
     """The request form (from an asset's scan page the asset is already chosen)."""
-    return request_page({}, {}, asked_item())
+    return request_page({}, {}, asked_campus_row(Item, 'item'))
 
 
 @bp.route('/new', methods=['POST'])
@@ -53,7 +48,7 @@ def create():
     """Ask to move an asset: to a place, department and/or custodian, with the reason; stored once per form."""
     typed = {key: request.form.get(key, '')[:1000] for key in
              ('asset', 'to_place', 'to_department', 'to_custodian', 'reason', 'submission')}
-    item = asked_item()
+    item = asked_campus_row(Item, 'item')
     if request.form.get('item') and item is None:
         abort(404)
     submission = parse_submission_id(typed['submission'])

@@ -11,12 +11,12 @@ import dataclasses
 from flask_babel import gettext as _, lazy_gettext as _l
 from peewee import IntegrityError
 
-from houqin.assets.loans import clean_text, find_asset, in_site_language
+from houqin.assets.loans import find_asset, in_site_language
 from houqin.audit import log_change, snapshot
 from houqin.clock import utcnow
 from houqin.db import write_transaction
 from houqin.models import Item, Place, Transfer
-from houqin.web import int_or_none
+from houqin.web import clean_text, int_or_none
 
 STATUS_LABELS = {'requested': _l('Waiting for approval'), 'approved': _l('Approved'), 'refused': _l('Refused')}
 DEPARTMENT_KEY = 'department'  # where an asset's department lives in Item.attributes

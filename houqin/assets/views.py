@@ -7,7 +7,8 @@ from houqin.assets.stocktake import (CONDITION_LABELS, ODDITY_LABELS, StocktakeR
                                      close_stocktake, confirm_item, current_room, find_by_code, open_stocktake,
                                      reconcile, record_count_scan, register_blank, report_damage, resolve_elsewhere,
                                      scan_message, scope_place_ids, set_condition, set_room)
-from houqin.models import Item, Membership, Place, Stocktake, StocktakeLine, Tag, User, WorkOrder
+from houqin.models import Item, Place, Stocktake, StocktakeLine, Tag, User, WorkOrder
+from houqin.accounts.members import campus_staff
 from houqin.permissions import requires
 from houqin.places.tree import place_choices, place_paths
 from houqin.tags import normalise_token
@@ -16,13 +17,6 @@ from houqin.web import campus_or_404, int_or_none
 
 bp = Blueprint('assets', __name__, url_prefix='/stocktakes')
 
-
-def campus_staff():
-    """(user, role) of everyone with a role on this campus, by name."""
-    rows = (User.select(User, Membership.role).join(Membership, on=(Membership.user == User.id))
-            .where((Membership.campus == g.campus) & (User.active == True))  # noqa: E712
-            .order_by(User.display_name, User.username).objects())
-    return [(u, u.role) for u in rows]
 
 
 @bp.route('/')
@@ -37,7 +31,7 @@ def index():
 def open_new():
     """Open a stocktake: its name, scope (a subtree, a kind) and counters; the register is snapshot."""
     errors = {}
-    staff = campus_staff()
+    staff = campus_staff(g.campus)
     typed = {'name': request.form.get('name', '')[:100], 'scope': request.form.get('scope', ''),
              'kind': request.form.get('kind', ''), 'counters': request.form.getlist('counters')}
     name = typed['name'].strip()
@@ -62,7 +56,7 @@ def open_new():
 
 def index_page(errors, typed):
     """The list of stocktakes and the form to open one (with what was typed and its errors)."""
-    staff = campus_staff()
+    staff = campus_staff(g.campus)
     places = place_choices(g.campus)
     takes = list(Stocktake.select().where(Stocktake.campus == g.campus).order_by(Stocktake.id.desc()).limit(50))
     mine = [t for t in takes if t.status == 'open' and current_user.id in t.counters]

@@ -11,7 +11,7 @@ from houqin.clock import utcnow
 from houqin.db import write_transaction
 from houqin.models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent
 from houqin.permissions import PUBLIC, can, requires
-from houqin.photos import PhotoError, prepare_photo
+from houqin.photos import PhotoError, prepare_uploads
 from houqin.places.tree import place_choices, place_paths
 from houqin.repairs import links, workflow
 from houqin.repairs.workflow import (ACTION_LABELS, ActionForbidden, BUTTON_LABELS, StatusConflict,
@@ -67,10 +67,7 @@ def with_items(orders):
 
 def read_photos(field='photos'):
     """Prepared photos from the upload field, or PhotoError; at most MAX_PHOTOS."""
-    uploads = [f for f in request.files.getlist(field) if f and f.filename]
-    if len(uploads) > MAX_PHOTOS:
-        raise PhotoError(_('At most %(n)d photos at a time.', n=MAX_PHOTOS))
-    return [prepare_photo(f) for f in uploads]
+    return prepare_uploads(request.files.getlist(field), MAX_PHOTOS)
 
 
 @bp.app_template_global()
