@@ -6,7 +6,8 @@ import threading
 from decimal import Decimal
 
 import pytest
-from helpers import PASSWORD_HASH, csrf_token, login
+from helpers import PASSWORD_HASH, csrf_token
+from test_races import race
 
 from houqin import db
 from houqin.assets.custody import (CustodyRefused, charge_damage, compare, default_stocktake, generate_lists,
@@ -178,22 +179,14 @@ def test_two_managers_generating_at_once_make_one_list_per_class(app, school):
     """Two generations of the same term meet at a barrier, each on its own connection: one list per class, no
     line twice. On SQLite and PostgreSQL."""
     data = custody_school(school)
-    barrier, errors = threading.Barrier(2, timeout=30), []
+    barrier = threading.Barrier(2, timeout=30)
 
-    def racer():
-        try:
-            with db.database.connection_context():
-                term = Term.get_by_id(data['term'].id)
-                barrier.wait()
-                generate_lists(school['campus'], term)
-        except Exception as error:  # reported by the assertion below
-            errors.append(repr(error))
-
-    threads = [threading.Thread(target=racer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    def generate():
+        with db.database.connection_context():
+            term = Term.get_by_id(data['term'].id)
+            barrier.wait()
+            generate_lists(school['campus'], term)
+    errors = [repr(error) for _result, error in race(generate, generate) if error is not None]
     assert errors == []
     with db.database.connection_context():
         assert CustodyList.select().count() == 2
