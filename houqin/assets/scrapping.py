@@ -145,22 +145,32 @@ def tell_next(req, item):
             people=people, link=f'/scrapping/{req.id}')
 
 
+def ready_for(req, step, user, role):
+    """The request as stored now, when it waits for this step and this person may act on it; else ScrapRefused."""
+    fresh = ScrapRequest.get_by_id(req.id)
+    refusal = refusal_for(fresh, step, user, role)
+    if refusal:
+        raise ScrapRefused(refusal)
+    return fresh
+
+
+def move_on(req, step, values):
+    """The guarded update that ends a step (… WHERE status = step); ScrapRefused when someone else ended it first."""
+    if not ScrapRequest.update(**values).where((ScrapRequest.id == req.id) & (ScrapRequest.status == step)).execute():
+        raise ScrapRefused(_('Someone signed this step a moment ago; please look again.'))
+
+
 def sign_off(req, step, user, role, note='', now=None):
     """Sign one step (the office's or storekeeper's confirmation, the leader's approval): a guarded update to
     the next status; the leader's approval scraps the asset in the same transaction, with the audit log."""
     note = (note or '').strip()[:NOTE_LENGTH]
     now = now or utcnow()
     with write_transaction():
-        fresh = ScrapRequest.get_by_id(req.id)
-        refusal = refusal_for(fresh, step, user, role)
-        if refusal:
-            raise ScrapRefused(refusal)
+        fresh = ready_for(req, step, user, role)
         values = {'status': NEXT[step], f'{step}_by': user.id, f'{step}_at': now, f'{step}_note': note}
         if step == 'leader':
             values['scrapped_on'] = clock.to_local(now, Campus.zone_of(fresh.campus_id)).date()
-        if not ScrapRequest.update(**values).where((ScrapRequest.id == req.id)
-                                                   & (ScrapRequest.status == step)).execute():
-            raise ScrapRefused(_('Someone signed this step a moment ago; please look again.'))
+        move_on(req, step, values)
         if step == 'leader':
             item = Item.get_by_id(fresh.item_id)
             before = snapshot(item)
@@ -182,14 +192,9 @@ def refuse_request(req, step, user, role, reason, now=None):
     reason = reason[:NOTE_LENGTH]
     now = now or utcnow()
     with write_transaction():
-        fresh = ScrapRequest.get_by_id(req.id)
-        refusal = refusal_for(fresh, step, user, role)
-        if refusal:
-            raise ScrapRefused(refusal)
-        if not (ScrapRequest.update(status='refused', refused_step=step, refused_by=user.id, refused_at=now,
-                                    refusal=reason)
-                .where((ScrapRequest.id == req.id) & (ScrapRequest.status == step)).execute()):
-            raise ScrapRefused(_('Someone signed this step a moment ago; please look again.'))
+        fresh = ready_for(req, step, user, role)
+        move_on(req, step, {'status': 'refused', 'refused_step': step, 'refused_by': user.id, 'refused_at': now,
+                            'refusal': reason})
         done = ScrapRequest.get_by_id(req.id)
         log_change('update', done, snapshot(fresh), summary=f'scrapping request {req.id}: refused at {step}',
                    campus=Campus(id=done.campus_id))
