@@ -11,9 +11,10 @@ import pytest
 from helpers import login, make_app
 
 from houqin import db
+from houqin.assets.stocktake import open_stocktake
 from houqin.clock import utcnow
 from houqin.db import database
-from houqin.models import Campus, Place, Record, Tag, User, WorkOrder
+from houqin.models import Campus, Place, Record, Stocktake, StocktakeCounter, Tag, User, WorkOrder
 from houqin.scan import page_cache
 
 TOKEN = 'TT00000001'
@@ -260,3 +261,34 @@ def test_only_a_get_is_kept(client, toilet):
     assert getattr(page_cache._cache, 'pages', {}) == {}
     client.get(f'/t/{TOKEN}')
     assert len(page_cache._cache.pages) == 1
+
+
+def test_a_counters_scan_of_the_room_they_count_in_is_kept_and_writes_nothing(app, school, toilet):
+    """In an open stocktake a counter's scan of a room's label names their room: the first scan stores it, a scan
+    of the same room again writes nothing and its page is kept; another room, or closing the stocktake, shows at
+    once; an asset's count is never kept."""
+    campus, janitor_user = school['campus'], school['users']['janitor']
+    with database.connection_context():
+        take = open_stocktake(campus, school['users']['manager'], name='期末清点', counters=[janitor_user.id])
+    janitor = signed_in(app, 'janitor')
+    first = janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+    assert '正在 一楼男厕所 清点。' in first
+    with database.connection_context():
+        stored = StocktakeCounter.get((StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == janitor_user.id))
+    again = janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+    kept = kept_for_staff(janitor)
+    assert 'id="stocktake-scan"' in again and without_tokens(again) == without_tokens(kept)
+    with database.connection_context():
+        row = StocktakeCounter.get_by_id(stored.id)
+        assert (row.room_id, row.updated_at) == (toilet.id, stored.updated_at)  # no write for the same room
+    # Another room's label (the school's classroom), then this one again: the room changes each time.
+    assert janitor.get('/t/ABCDEFGH12').status_code == 200
+    with database.connection_context():
+        assert StocktakeCounter.get_by_id(stored.id).room_id == school['room'].id
+    back = janitor.get(f'/t/{TOKEN}').get_data(as_text=True)
+    assert '正在 一楼男厕所 清点。' in back
+    with database.connection_context():
+        assert StocktakeCounter.get_by_id(stored.id).room_id == toilet.id
+    # Closed straight in the database (another worker): the next page has no stocktake panel.
+    elsewhere(lambda: Stocktake.update(status='closed').where(Stocktake.id == take.id).execute())
+    assert 'id="stocktake-scan"' not in janitor.get(f'/t/{TOKEN}').get_data(as_text=True)

@@ -94,6 +94,9 @@ def current_room(take, user):
 def set_room(take, user, place, now=None):
     """Make this place the counter's room (scanning the room's label, or choosing it once)."""
     now = now or utcnow()
+    mine = (StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == user.id)
+    if StocktakeCounter.select().where(mine & (StocktakeCounter.room == place.id)).exists():
+        return  # the room they count in already: a scan again writes nothing, so the scan page stays kept
     with write_transaction():
         updated = (StocktakeCounter.update(room=place.id, updated_at=now)
                    .where((StocktakeCounter.stocktake == take.id) & (StocktakeCounter.user == user.id)).execute())

@@ -7,8 +7,9 @@ sign-off can be undone for UNDO_SECONDS). So each worker keeps the rendered page
 token and the forms' fresh submission ids go, under db.data_version() read at the start of the request (before
 the viewer is loaded): any write committed since, by any process, empties the cache, and an entry also ends at
 the earliest of those times on the page. Pages with something of this moment or this browser on them (a flashed
-message, an anonymous visitor's own reports, a patrol checkpoint or a stocktake count the scan recorded) are
-rendered as before and never kept; nor is any page of a role that patrols (its scan is a checkpoint).
+message, an anonymous visitor's own reports, a patrol checkpoint) are rendered as before and never kept; nor is
+any page of a role that patrols (its scan is a checkpoint). A stocktake counter's scan of a room's label is kept:
+it only names the room they count in, which the database holds (a scan of that room again writes nothing).
 
 On PostgreSQL the version is the server's snapshot: writes to other databases of the same server empty the
 cache too (never stale, only kept for less long).

@@ -262,7 +262,7 @@ def scan_page(tag, target, errors=None, typed=None, typed_form=None, status=200,
     ids = dict(ids or {})
     for form in forms:
         ids.setdefault(form, new_submission_id())
-    cached = cache_ticket is not None and is_place and not g.get('stocktake_scan') and not g.get('asset_panel')
+    cached = cache_ticket is not None and is_place and not g.get('asset_panel') and counted_room_only()
     extra = {}
     if cached:
         extra['csrf_token'], ids = page_cache.marks(forms)
@@ -363,6 +363,13 @@ def record_stocktake_scan(tag):
         counted = count_at_label(tag, current_user._get_current_object(), g.campus.id)
         if counted is not None:
             g.stocktake_scan = (counted[0], counted[1], scan_message(counted[1]))
+
+
+def counted_room_only():
+    """True unless a stocktake scan on this page did more than name the counter's room: that panel reads only the
+    database (kept under its version, like the rest of the page), an asset's count or an oddity is this moment's."""
+    counted = g.get('stocktake_scan')
+    return counted is None or counted[1].outcome == 'room'
 
 
 def record_patrol_scan(tag):
