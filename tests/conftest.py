@@ -5,11 +5,13 @@ import threading
 
 import pytest
 from helpers import (CHROMIUM, CHROMIUM_ARGS, MigratedTemplate, PG_URL, PHONE, WatchedBrowser, login, make_app,
-                     make_school, new_pg_schema)
+                     make_school, new_pg_schema, reuse_url_builders)
 from werkzeug.serving import make_server
 
 from houqin import db
 
+
+reuse_url_builders()
 
 DATABASE_FIXTURES = {'database_url', 'demo_database_url', 'empty_database_url', 'migrated_template'}
 # A module naming these reaches the database by itself (its own schemas, subprocess servers given the URL).
