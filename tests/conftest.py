@@ -31,9 +31,31 @@ def touches_the_database(item):
     return bool(DATABASE_FIXTURES & set(item.fixturenames)) or module_reaches_the_database(str(item.fspath))
 
 
+# The longest test files (--durations on both databases, heaviest first). xdist hands a worker one whole file at a
+# time (--dist loadfile) in the order collected: the longest go first, so none is left running alone at the end.
+LONGEST_FILES = ('test_fuzz.py', 'test_hardening.py', 'test_zh_pages.py', 'test_permissions.py', 'test_stocktake.py',
+                 'test_scan.py', 'test_install.py', 'test_field_fixes.py', 'test_routine_views.py', 'test_demo.py',
+                 'test_repairs_rules.py', 'test_import.py', 'browser/test_assets_term.py', 'test_app.py',
+                 'test_notify.py', 'test_core_workflow.py', 'test_scores_classes.py', 'test_canteen.py',
+                 'test_auth.py', 'browser/test_field_fixes_on_phone.py')
+
+
+def longest_first(items):
+    """The items with the files of LONGEST_FILES first, in that order; then by tests per file, most first."""
+    per_file = {}
+    for item in items:
+        per_file.setdefault(item.nodeid.split('::')[0], []).append(item)
+
+    def rank(path):
+        name = path.split('tests/', 1)[-1]
+        return (LONGEST_FILES.index(name), 0) if name in LONGEST_FILES else (len(LONGEST_FILES), -len(per_file[path]))
+    return [item for path in sorted(per_file, key=rank) for item in per_file[path]]
+
+
 def pytest_collection_modifyitems(config, items):
     """Browser tests are slow tests (`-m 'not slow'` leaves them out). Against PostgreSQL, tests that touch no
-    database are left out: they are the same test as on SQLite, which runs them (CI runs both)."""
+    database are left out: they are the same test as on SQLite, which runs them (CI runs both). The longest
+    files run first."""
     for item in items:
         if '/browser/' in str(item.fspath):
             item.add_marker(pytest.mark.slow)
@@ -42,6 +64,7 @@ def pytest_collection_modifyitems(config, items):
         if same:
             config.hook.pytest_deselected(items=same)
             items[:] = [item for item in items if touches_the_database(item)]
+    items[:] = longest_first(items)
 
 
 @pytest.fixture(scope='session')
