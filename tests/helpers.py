@@ -14,6 +14,7 @@ from PIL import Image
 from werkzeug.security import generate_password_hash
 
 from houqin import create_app, db
+from houqin.clock import utcnow
 from houqin.demo import load_demo
 from houqin.models import Campus, Item, Membership, Place, Tag, User
 from houqin.vocab import ROLES
@@ -94,6 +95,7 @@ class MigratedTemplate:
         self.sqlite_file = None
         self.demo_sqlite_file = None
         self.demo_schema = None  # the PostgreSQL schema holding the loaded demo school, as a source to copy
+        self.demo_loaded_at = None  # when load_demo returned (UTC)
         self.statements = None
         self.spare = None      # (url, drop) of this process's reusable schema, when no test holds it
         self.snapshot = None   # what the migrations leave: shape, rows and sequences
@@ -143,6 +145,7 @@ class MigratedTemplate:
         app = make_app(url, pathlib.Path(self.folder))
         with app.app_context(), db.database.connection_context():  # closing folds SQLite's WAL into the file
             assert load_demo(password=DEMO_PASSWORD)
+        self.demo_loaded_at = utcnow()
         db.database.close() if not db.database.is_closed() else None
 
     def postgres_copy(self):

@@ -432,10 +432,7 @@ def test_the_label_command_warns_of_a_loopback_address(loopback_app, tmp_path):
     assert 'http://127.0.0.1:8000' in result.output and 'HOUQIN_BASE_URL' in result.output
 
 
-def test_no_demo_duty_log_entry_is_after_the_demo_was_loaded(app):
-    from houqin.demo import load_demo
-    with app.app_context(), database.connection_context():
-        load_demo(password='demo-pass-1234')
-        loaded = utcnow()
+def test_no_demo_duty_log_entry_is_after_the_demo_was_loaded(demo_app, migrated_template):
+    with demo_app.app_context(), database.connection_context():
         assert DutyLog.select().count() > 0
-        assert DutyLog.select().where(DutyLog.created_at > loaded).count() == 0
+        assert DutyLog.select().where(DutyLog.created_at > migrated_template.demo_loaded_at).count() == 0
