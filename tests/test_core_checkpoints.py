@@ -5,18 +5,20 @@ on the real database without HTTP. Times are naive UTC; Shanghai is UTC+8."""
 import datetime as dt
 import hashlib
 import hmac
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import g
 from test_patrol_helpers import local, make_route
 
 from houqin.db import database
-from houqin.models import Campus, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop, Tag
+from houqin.models import Campus, Holiday, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop, Tag
 from houqin.patrol import checkpoints
 from houqin.patrol.checkpoints import (ANOMALIES, EVIDENCE_SECONDS, RELOAD_SECONDS, SEQUENCE_LOOKBACK, Progress,
                                        checkpoint_stops, evidence_refusal, evidence_token, record_evidence,
                                        record_scan, role_on_campus, round_has_ended, run_for_round, walk_minimums,
                                        with_progress)
+from houqin.patrol.route_views import renumber
 from houqin.patrol.rounds import Round
 from houqin.scan.records import server_key
 
@@ -128,19 +130,33 @@ def test_a_run_is_made_once_per_route_and_round_and_takes_its_first_guard(night)
     assert PatrolRun.select().count() == 1
     made = run_for_round(route, Round(NIGHT, 2, local(NIGHT, 26), local(NIGHT, 28)), guard)
     assert (PatrolRun.get_by_id(made.id).guard_id, made.holiday, made.round_index) == (guard.id, False, 2)
+    assert made.guard_id == guard.id                               # the run returned carries its guard
+    day, _p, _t, _s = make_route(night['school']['campus'], ['食堂'], name='白天巡逻')   # the same round times
+    theirs = run_for_round(day, rnd, guard)
+    assert theirs.id != run.id and theirs.route_id == day.id and PatrolRun.select().count() == 3
+
+
+def test_taking_a_guardless_run_leaves_the_other_runs_alone(night):
+    route, guard = night['route'], night['guard']
+    first = run_for_round(route, Round(NIGHT, 0, local(NIGHT, 22), local(NIGHT, 24)), None)
+    second = run_for_round(route, Round(NIGHT, 1, local(NIGHT, 24), local(NIGHT, 26)), None)
+    assert run_for_round(route, Round(NIGHT, 1, local(NIGHT, 24), local(NIGHT, 26)), guard).id == second.id
+    assert (PatrolRun.get_by_id(first.id).guard_id, PatrolRun.get_by_id(second.id).guard_id) == (None, guard.id)
 
 
 def test_a_run_made_meanwhile_by_another_request_is_taken(night, monkeypatch):
     """The unique (route, round start) index refuses a second run: the one made first is returned."""
     route, guard = night['route'], night['guard']
     rnd = Round(NIGHT, 0, local(NIGHT, 22), local(NIGHT, 24))
+    eve = NIGHT - dt.timedelta(days=1)               # the night before's round of the same route, stored earlier
+    before = PatrolRun.create(route=route, guard=None, round_start=local(eve, 22), round_end=local(eve, 24), night=eve)
     first = PatrolRun.create(route=route, guard=None, round_start=rnd.start, round_end=rnd.end, night=NIGHT)
     real = PatrolRun.get_or_none
     monkeypatch.setattr(PatrolRun, 'get_or_none', staticmethod(lambda *a, **k: None))   # it looked before
     run = run_for_round(route, rnd, guard)
     monkeypatch.setattr(PatrolRun, 'get_or_none', staticmethod(real))
-    assert run.id == first.id and PatrolRun.select().count() == 1
-    assert PatrolRun.get_by_id(first.id).guard_id == guard.id
+    assert run.id == first.id and PatrolRun.select().count() == 2
+    assert (PatrolRun.get_by_id(first.id).guard_id, PatrolRun.get_by_id(before.id).guard_id) == (guard.id, None)
 
 
 # --- the evidence token ---------------------------------------------------------------------------------
@@ -195,6 +211,15 @@ def test_walking_minimums_follow_the_order_of_positions_not_their_values(night):
     assert minimum(route.id, 1, 2) == 0
 
 
+def test_walking_minimums_follow_positions_not_the_order_stops_were_added(night):
+    route, stops = night['route'], night['stops']
+    RouteStop.update(position=2, walk_minutes=3).where(RouteStop.id == stops[1].id).execute()   # moved down
+    RouteStop.update(position=1, walk_minutes=5).where(RouteStop.id == stops[2].id).execute()
+    minimum = walk_minimums({route.id})
+    assert [minimum(route.id, 0, 1), minimum(route.id, 1, 2), minimum(route.id, 2, 3), minimum(route.id, 0, 2)] == [
+        5, 3, 0, 0]
+
+
 # --- progress -------------------------------------------------------------------------------------------
 
 def test_progress_in_a_round_counts_done_skipped_and_next(night):
@@ -213,6 +238,33 @@ def test_progress_in_a_round_counts_done_skipped_and_next(night):
     first = scan(night, 0, 22, 7)
     assert first.progress.next == [places[1].name, places[2].name, places[3].name]   # three at most
     assert route.name == first.progress.route_name
+
+
+def test_progress_names_three_next_stops_at_most(night):
+    five, _p, tags, _s = make_route(night['school']['campus'], ['a', 'b', 'c', 'd', 'e'], name='长线')
+    first = record_scan(tags[0], night['guard'], now=local(NIGHT, 22, 5))
+    assert (first.progress.total, first.progress.next) == (5, ['b', 'c', 'd'])
+
+
+def test_progress_of_a_scan_whose_stop_was_taken_off_the_route(night):
+    """The manager removes the scanned checkpoint during the round (the editor deletes the stop and renumbers
+    the rest): the scan keeps its run, loses its stop, and its panel counts nothing done."""
+    first = scan(night, 0, 22, 5)
+    night['stops'][0].delete_instance()
+    renumber(night['route'])
+    shown = with_progress(PatrolScan.get_by_id(first.id), local(NIGHT, 22, 6))
+    assert (shown.stop_id, shown.run_id) == (None, first.run_id)
+    p = shown.progress
+    assert (p.total, p.done, p.skipped, p.next) == (3, 0, [], ['配电房', '女生宿舍', '后门'])
+
+
+def test_the_next_round_s_progress_counts_that_round_only(night):
+    for i in range(4):
+        scan(night, i, 22, 5 + i)
+    again = scan(night, 0, 24, 5)               # round 1's first scan: the same checkpoint as round 0's first
+    assert (again.out_of_order, again.late) == (False, False)
+    assert (again.progress.done, again.progress.skipped, again.progress.next) == (
+        1, [], ['配电房', '女生宿舍', '后门'])
 
 
 def test_progress_outside_a_round_names_the_next_round(night):
@@ -276,6 +328,58 @@ def test_a_reload_returns_the_newest_scan_there(night):
     assert scan(night, 0, 8, 6).id == newer.id != first.id
 
 
+def test_a_reload_returns_the_newest_of_two_scans_stored_out_of_time_order(night):
+    """A scan sent twice across a five-minute bucket: both requests miss the reload check, and the one that read
+    the clock later commits first. Replayed in that order, each call sees what its request saw."""
+    later = scan(night, 0, 8, 5, 1)
+    earlier = scan(night, 0, 8, 4, 59)              # 08:05:01 is after its reload window
+    assert earlier.id != later.id and earlier.fresh is True
+    assert scan(night, 0, 8, 6).id == later.id
+
+
+def test_a_reload_shows_the_next_round_from_the_scan_s_time(night):
+    outside = scan(night, 0, 8, 0)
+    reload = scan(night, 0, 8, 3)
+    assert reload.id == outside.id and reload.progress.next_round.start == local(NIGHT, 22)
+
+
+def test_a_second_visit_to_a_place_twice_on_the_route_returns_the_newest_scan(night):
+    extra = RouteStop.create(route=night['route'], place=night['places'][0], position=9)   # the gate again, last
+    first = scan(night, 0, 22, 5)
+    second = scan(night, 0, 22, 15)
+    assert (first.stop_id, second.stop_id) == (night['stops'][0].id, extra.id)
+    done = scan(night, 0, 22, 25)               # both stops here scanned in this round: the newest scan
+    assert done.id == second.id and not hasattr(done, 'fresh')
+
+
+def test_a_holiday_night_follows_the_route_s_holiday_plan(night):
+    route, campus = night['route'], night['school']['campus']
+    Route.update(holiday_plan={'shift_start': '20:00'}).where(Route.id == route.id).execute()
+    Holiday.create(campus=campus, name='劳动节', starts_on=NIGHT, ends_on=NIGHT)
+    before = scan(night, 0, 8, 0)                # outside: the next round is the holiday plan's first
+    assert before.progress.next_round.start == local(NIGHT, 20) and before.progress.next_round.holiday is True
+    assert with_progress(PatrolScan.get_by_id(before.id), local(NIGHT, 9)).progress.next_round.start == \
+        local(NIGHT, 20)
+    first = scan(night, 1, 20, 30)               # 20:30: in the holiday round (the normal plan starts at 22:00)
+    run = PatrolRun.get_by_id(first.run_id)
+    assert (run.round_start, run.round_end, run.holiday, run.round_index) == (
+        local(NIGHT, 20), local(NIGHT, 22), True, 0)
+    assert (first.progress.round.start, first.progress.round.holiday) == (local(NIGHT, 20), True)
+
+
+def test_rounds_follow_the_campus_s_time_zone(night):
+    campus = night['school']['campus']
+    tokyo = ZoneInfo('Asia/Tokyo')               # an hour ahead of Shanghai
+    Campus.update(timezone='Asia/Tokyo').where(Campus.id == campus.id).execute()
+    guard = night['guard']
+    outside = record_scan(night['tags'][0], guard, now=local(NIGHT, 8, 0, zone=tokyo))
+    assert outside.progress.next_round.start == local(NIGHT, 22, zone=tokyo)
+    assert with_progress(PatrolScan.get_by_id(outside.id), local(NIGHT, 9, zone=tokyo)).progress.next_round.start \
+        == local(NIGHT, 22, zone=tokyo)
+    first = record_scan(night['tags'][1], guard, now=local(NIGHT, 22, 5, zone=tokyo))   # 21:05 in Shanghai
+    assert first.run_id is not None and first.progress.round.start == local(NIGHT, 22, zone=tokyo)
+
+
 def test_a_scan_outside_a_round_is_keyed_by_five_minute_bucket(night):
     made = scan(night, 0, 8, 0, client_time=local(NIGHT, 8, 0) - dt.timedelta(minutes=10))
     record = Record.get_by_id(made.record_id)
@@ -321,6 +425,42 @@ def test_a_complete_round_in_its_grace_makes_a_plain_record(night):
     in_grace = scan(night, 0, 30, 5)            # 06:05, the grace after the only round
     assert in_grace.run_id is None and in_grace.fresh is True
     assert PatrolScan.select().count() == 5
+
+
+# --- sequence flags -------------------------------------------------------------------------------------
+
+def test_a_burst_outside_any_round_is_flagged(night):
+    made = [scan(night, i, 8, 0, 20 * i) for i in range(3)]        # three checkpoints in 40 s, no round
+    assert [m.stop_id for m in made] == [None, None, None]
+    burst = {'code': 'burst', 'count': 3, 'seconds': 40}
+    assert [PatrolScan.get_by_id(m.id).flags for m in made] == [[burst], [burst], [burst]]
+
+
+def test_sequence_flags_follow_the_scans_times_not_the_order_they_were_stored(night):
+    """Two requests read the clock in one order and commit in the other: the walk is judged in time order."""
+    RouteStop.update(walk_minutes=3).where(RouteStop.route == night['route']).execute()
+    second = scan(night, 1, 22, 20)                 # stored first
+    first = scan(night, 0, 22, 10)                  # ten minutes before it: a walk of 600 s, 180 s needed
+    third = scan(night, 3, 22, 40)                  # recomputes the hour's flags in time order
+    assert [PatrolScan.get_by_id(s.id).flags for s in (first, second, third)] == [[], [], []]
+
+
+def test_a_flag_the_phone_adds_meanwhile_survives_the_sequence_refresh(night, monkeypatch):
+    """The first scan's location arrives while the next scan recomputes the hour's flags: the refresh has nothing
+    new for the first scan, so it does not write its stale copy of that scan's flags over the evidence."""
+    gate = night['places'][0]
+    Place.update(latitude=31.2304, longitude=121.4737, location_accuracy=10).where(Place.id == gate.id).execute()
+    first = scan(night, 0, 22, 5, client_time=local(NIGHT, 22, 35))
+    clock = {'code': 'clock', 'seconds': 1800}
+    assert first.flags == [clock]
+    real = checkpoints.walk_minimums
+
+    def meanwhile(route_ids):
+        record_evidence(first, now=local(NIGHT, 22, 6), location=(31.2404, 121.4737, 12.0))
+        return real(route_ids)
+    monkeypatch.setattr(checkpoints, 'walk_minimums', meanwhile)
+    scan(night, 1, 22, 6)
+    assert PatrolScan.get_by_id(first.id).flags == [clock, {'code': 'far', 'metres': 1112}]
 
 
 # --- evidence -------------------------------------------------------------------------------------------
@@ -372,6 +512,24 @@ def test_evidence_at_a_place_that_is_gone_is_kept_unchecked(night):
     PatrolScan.update(place=None).where(PatrolScan.id == first.id).execute()
     kept = record_evidence(first, now=first.created_at, location=(31.0, 121.0, 5.0))
     assert kept.flags == [] and Record.get_by_id(first.record_id).latitude == 31.0
+
+
+def test_evidence_writes_only_its_own_columns(night, monkeypatch):
+    """The checkpoint's place is deleted while the evidence is checked (its record and scan lose the place):
+    saving the evidence writes the phone's columns only, not the stale place back."""
+    gate = night['places'][0]
+    first = scan(night, 0, 22, 5)
+    real = Place.get_or_none
+
+    def meanwhile(*args, **kwargs):
+        Place.delete().where(Place.id == gate.id).execute()
+        return real(*args, **kwargs)
+    monkeypatch.setattr(Place, 'get_or_none', staticmethod(meanwhile))
+    kept = record_evidence(first, now=first.created_at, client_time=first.created_at, location=(31.0, 121.0, 5.0))
+    monkeypatch.setattr(Place, 'get_or_none', staticmethod(real))
+    record, stored = Record.get_by_id(first.record_id), PatrolScan.get_by_id(first.id)
+    assert (record.place_id, record.latitude, record.client_time) == (None, 31.0, first.created_at)
+    assert (stored.place_id, stored.client_time, kept.flags) == (None, first.created_at, [])
 
 
 def test_evidence_without_a_time_uses_the_clock(night, monkeypatch):
