@@ -539,3 +539,22 @@ def test_evidence_without_a_time_uses_the_clock(night, monkeypatch):
     monkeypatch.setattr(checkpoints, 'utcnow', lambda: made.created_at + dt.timedelta(seconds=121))
     assert record_evidence(made, location=(31.0, 121.0, 5.0)) is not None
     assert Record.get_by_id(made.record_id).latitude is None
+
+
+def test_the_phones_evidence_arriving_while_a_refresh_changes_that_scans_flags_is_kept(night, monkeypatch):
+    """The third checkpoint in 40 s makes a burst of the first two; the first scan's location arrives after the
+    refresh read the flags and before it writes the burst into them: both flags are kept (no stale copy wins)."""
+    gate = night['places'][0]
+    Place.update(latitude=31.2304, longitude=121.4737, location_accuracy=10).where(Place.id == gate.id).execute()
+    first, second = scan(night, 0, 8, 0, 0), scan(night, 1, 8, 0, 20)
+    assert (first.flags, second.flags) == ([], [])
+    real = checkpoints.walk_minimums
+
+    def meanwhile(route_ids):
+        record_evidence(first, now=local(NIGHT, 8, 0, 30), location=(31.2404, 121.4737, 12.0))
+        return real(route_ids)
+    monkeypatch.setattr(checkpoints, 'walk_minimums', meanwhile)
+    scan(night, 2, 8, 0, 40)
+    burst = {'code': 'burst', 'count': 3, 'seconds': 40}
+    assert PatrolScan.get_by_id(first.id).flags == [{'code': 'far', 'metres': 1112}, burst]
+    assert PatrolScan.get_by_id(second.id).flags == [burst]

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, JOIN
 
 from houqin.clock import utcnow
-from houqin.db import write_transaction
+from houqin.db import serialize_on, write_transaction
 from houqin.models import Campus, Membership, PatrolRun, PatrolScan, Place, Record, Route, RouteStop
 from houqin.patrol import evidence
 from houqin.patrol.plans import patrol_calendar, plan_chooser, route_stops
@@ -227,9 +227,13 @@ def refresh_sequence_flags(user_id, now):
              'position': s.stop.position if s.stop_id and s.stop else None} for s in recent]
     fresh = evidence.sequence_flags(rows, walk_minimums({s.route_id for s in recent if s.route_id}))
     for scan, flags in zip(recent, fresh):
-        merged = evidence.merge_flags(scan.flags or [], flags)
-        if merged != (scan.flags or []):
-            PatrolScan.update(flags=merged).where(PatrolScan.id == scan.id).execute()
+        if evidence.merge_flags(scan.flags or [], flags) != (scan.flags or []):
+            with write_transaction():
+                # Merged into the flags as stored now: the phone's evidence may have added one since the read.
+                serialize_on(f'patrol-scan-flags:{scan.id}')
+                stored = PatrolScan.select(PatrolScan.flags).where(PatrolScan.id == scan.id).scalar()
+                PatrolScan.update(flags=evidence.merge_flags(stored or [], flags)) \
+                    .where(PatrolScan.id == scan.id).execute()
 
 
 def with_progress(scan, now=None):
@@ -263,7 +267,12 @@ def record_evidence(scan, *, now=None, client_time=None, location=None):
     location: (latitude, longitude, accuracy in metres) from the browser, or None. Evidence arriving more than
     EVIDENCE_SECONDS after the scan is ignored: it no longer says where the phone was then. Returns the scan.
     """
-    scan = PatrolScan.get_by_id(scan.id)
+    with write_transaction():
+        serialize_on(f'patrol-scan-flags:{scan.id}')  # one read-and-write of a scan's flags at a time
+        return _record_evidence(PatrolScan.get_by_id(scan.id), now, client_time, location)
+
+
+def _record_evidence(scan, now, client_time, location):
     if (now or utcnow()) - scan.created_at > datetime.timedelta(seconds=EVIDENCE_SECONDS):
         return scan
     record = Record.get_by_id(scan.record_id)
@@ -281,7 +290,6 @@ def record_evidence(scan, *, now=None, client_time=None, location=None):
         if verdict == 'far':
             flags.append({'code': 'far', 'metres': metres})
     scan.flags = flags
-    with write_transaction():
-        record.save(only=[Record.client_time, Record.latitude, Record.longitude, Record.accuracy])
-        scan.save(only=[PatrolScan.client_time, PatrolScan.flags])
+    record.save(only=[Record.client_time, Record.latitude, Record.longitude, Record.accuracy])
+    scan.save(only=[PatrolScan.client_time, PatrolScan.flags])
     return scan
