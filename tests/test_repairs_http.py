@@ -8,8 +8,9 @@ from helpers import csrf_token
 
 from houqin import db
 from houqin.clock import utcnow
-from houqin.models import AuditLog, Item, Photo, RepairCategory, RepairSettings, WorkOrder, WorkOrderEvent
-from houqin.repairs.workflow import report_problem
+from houqin.models import (AuditLog, Campus, Item, Photo, Place, RepairCategory, RepairSettings, WorkOrder,
+                           WorkOrderEvent)
+from houqin.repairs.workflow import join_order, report_problem
 
 
 def jpeg_upload(name='fix.jpg', color='green'):
@@ -378,3 +379,110 @@ def test_settings_choose_default_assignees_and_due_hours(app, as_role, school):
         assert AuditLog.select().where(AuditLog.entity == 'repair_category').count() == 1
     data['assignee_plumbing'] = str(school['users']['teacher'].id)  # not someone who repairs
     assert admin.post('/repairs/settings', data=data).status_code == 400
+
+
+def my_report(campus, place, user, title, created_at, closed=False):
+    """An order `user` reported at `created_at` (UTC), closed or still open."""
+    order = report_problem(campus, place=place, title=title, reporter=user)
+    changes = {'created_at': created_at}
+    if closed:
+        changes.update(status='closed', closed_at=created_at + datetime.timedelta(hours=1))
+    WorkOrder.update(**changes).where(WorkOrder.id == order.id).execute()
+    return WorkOrder.get_by_id(order.id)
+
+
+def listed(html):
+    """The order numbers a 我的报修 page lists, in order, and its link to older reports (or None)."""
+    numbers = re.findall(r'<b class="code">([^<]+)</b>', html)
+    older = re.search(r'href="(/repairs/mine\?before=\d+)"', html)
+    return numbers, older.group(1) if older else None
+
+
+def many_reports(app, school, closed=36):
+    """12 open orders of the teacher and `closed` closed ones, three to a second (so a page may end inside a
+    second), the janitor's orders among them; returns (open, closed newest first, the janitor's)."""
+    teacher, janitor = school['users']['teacher'], school['users']['janitor']
+    start = utcnow().replace(microsecond=0) - datetime.timedelta(days=400)
+    with app.test_request_context('/'), db.database.connection_context():
+        opened = [my_report(school['campus'], school['room'], teacher, f'开着{i}',
+                            start + datetime.timedelta(days=300, hours=i)) for i in range(12)]
+        done = [report_problem(school['campus'], place=school['room'], title=f'修好{i}', reporter=teacher)
+                for i in range(closed)]
+        # Dated in reverse: PostgreSQL's index then holds each second's orders against the order of their ids.
+        for i, order in reversed(list(enumerate(done))):
+            at = start + datetime.timedelta(minutes=i // 3)
+            WorkOrder.update(status='closed', created_at=at, closed_at=at + datetime.timedelta(hours=1)).where(
+                WorkOrder.id == order.id).execute()
+        done = [WorkOrder.get_by_id(order.id) for order in done]
+        others = [my_report(school['campus'], school['room'], janitor, f'别人{i}',
+                            start + datetime.timedelta(minutes=i), closed=True) for i in range(closed // 3)]
+    newest = sorted(done, key=lambda o: (o.created_at, o.id), reverse=True)
+    return opened, newest, others
+
+
+def test_my_reports_lists_every_open_order_then_ten_closed_and_older_ones_a_page_at_a_time(app, as_role, school):
+    teacher = as_role('teacher')
+    opened, closed, others = many_reports(app, school)
+    status, html = page(teacher, '/repairs/mine')
+    numbers, older = listed(html)
+    assert status == 200 and set(numbers[:12]) == {o.number for o in opened}
+    assert numbers[12:] == [o.number for o in closed[:10]]
+    assert older == f'/repairs/mine?before={closed[9].id}' and '更早的报修' in html
+    # Each older page: the next 20 in the same order, its own link; together every closed order once.
+    status, html = page(teacher, older)
+    numbers, older = listed(html)
+    assert status == 200 and numbers == [o.number for o in closed[10:30]]
+    assert older == f'/repairs/mine?before={closed[29].id}' and '<h1>更早的报修</h1>' in html
+    numbers, older = listed(page(teacher, older)[1])
+    assert numbers == [o.number for o in closed[30:]] and older is None
+    assert all(o.title not in html for o in others)
+
+
+def test_my_reports_link_to_older_ones_only_when_there_are_more(app, as_role, school):
+    teacher = as_role('teacher')
+    opened, closed, others = many_reports(app, school, closed=10)
+    numbers, older = listed(page(teacher, '/repairs/mine')[1])
+    assert numbers[12:] == [o.number for o in closed] and older is None
+    status, html = page(teacher, f'/repairs/mine?before={closed[-1].id}')  # after the oldest: an empty page
+    assert status == 200 and listed(html) == ([], None) and '没有更早的报修' in html
+
+
+def test_my_reports_keep_the_orders_i_joined_in_their_place(app, as_role, school):
+    teacher = as_role('teacher')
+    opened, closed, others = many_reports(app, school)
+    with app.test_request_context('/'), db.database.connection_context():
+        open_joined = report_problem(school['campus'], place=school['room'], title='同一个问题', reporter_name='家长')
+        join_order(open_joined, reporter=school['users']['teacher'], note='我也看到了')
+        # The janitor's closed order from between my 15th and 16th closed ones, which I joined while it was open.
+        old_joined = others[4]
+        WorkOrder.update(status='reported', closed_at=None).where(WorkOrder.id == old_joined.id).execute()
+        join_order(WorkOrder.get_by_id(old_joined.id), reporter=school['users']['teacher'], note='我也是')
+        WorkOrder.update(status='closed', closed_at=old_joined.closed_at).where(WorkOrder.id == old_joined.id).execute()
+    numbers, older = listed(page(teacher, '/repairs/mine')[1])
+    assert open_joined.number in numbers[:13] and old_joined.number not in numbers
+    expected = sorted(closed + [old_joined], key=lambda o: (o.created_at, o.id), reverse=True)
+    assert expected.index(old_joined) in range(10, 30)
+    numbers, older = listed(page(teacher, older)[1])
+    assert numbers == [o.number for o in expected[10:30]]
+    # A page may start after an order I joined.
+    numbers, _older = listed(page(teacher, f'/repairs/mine?before={old_joined.id}')[1])
+    assert numbers[0] == expected[expected.index(old_joined) + 1].number
+
+
+def test_a_bad_or_foreign_before_shows_the_first_page_or_is_not_found(app, as_role, school):
+    teacher = as_role('teacher')
+    opened, closed, others = many_reports(app, school)
+    with app.test_request_context('/'), db.database.connection_context():
+        elsewhere = Campus.create(name='别的学校', code='other')
+        hall = Place.create(campus=elsewhere, name='礼堂', kind='building')
+        foreign = my_report(elsewhere, hall, school['users']['teacher'], '别的学校的灯', utcnow(), closed=True)
+    first = listed(page(teacher, '/repairs/mine')[1])
+    for before in ('abc', str(2 ** 64), '-1', '0', '1e3', '', ' ', '１２'):  # not an order's id: the first page
+        status, html = page(teacher, f'/repairs/mine?before={before}')
+        assert (status, listed(html)) == (200, first), before
+    for order in (others[0], foreign, opened[0].id + 10 ** 6):  # someone else's, another campus's, none
+        order_id = getattr(order, 'id', order)
+        status, html = page(teacher, f'/repairs/mine?before={order_id}')
+        assert status == 404, order_id
+        assert all(o.title not in html for o in others + [foreign])
+    assert teacher.get('/repairs/mine?before=%00').status_code == 400  # the edge refuses NUL for every page

@@ -7,7 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from peewee import JOIN
 
-from houqin.clock import utcnow
+from houqin.clock import format_local, utcnow, zone_name
 from houqin.db import write_transaction
 from houqin.models import Item, Photo, Place, User, WorkOrder, WorkOrderEvent
 from houqin.permissions import PUBLIC, can, requires
@@ -123,46 +123,127 @@ def report():
                            typed=typed, error=error), 400 if error else 200
 
 
-MY_ORDERS_SHOWN = 100
+MY_OPEN_SHOWN = 50  # every open order, in practice: a person has a few at a time
+MY_CLOSED_SHOWN = 10  # the newest closed ones under them; the older ones a page at a time
+MY_OLDER_SHOWN = 20
 
 
-def my_orders(limit=MY_ORDERS_SHOWN):
-    """Orders the signed-in user reported or joined as "same problem": open first, newest first in each.
+def newest_first(orders):
+    """Orders newest first by (created_at, id): the order of 我的报修 and of its pages of older reports."""
+    return sorted(orders, key=lambda o: (o.created_at, o.id), reverse=True)
 
-    Read without a sort of the history (tests/test_query_plans.py): the open ones reported by me from the partial
-    (reporter, created_at) index, the closed ones from the plain one, newest first until the page is full; the
-    orders I joined are found by my join events and ordered here (one person's joins, not the campus's years).
-    """
-    me, campus = current_user.id, g.campus
-    mine = WorkOrder.select().where((WorkOrder.campus == campus) & (WorkOrder.reporter == me))
-    newest = (WorkOrder.created_at.desc(), WorkOrder.id.desc())
-    open_orders = list(mine.where(WorkOrder.closed_at.is_null()).order_by(*newest).limit(limit))
-    # (reporter, created_at) holds no id: ties of the same second are put in order below.
-    closed = list(mine.where(WorkOrder.closed_at.is_null(False)).order_by(WorkOrder.created_at.desc()).limit(limit))
+
+def my_joined_orders():
+    """The orders of this campus the signed-in user joined as "same problem" (found by their join events)."""
     joined_ids = [order_id for (order_id,) in WorkOrderEvent.select(WorkOrderEvent.order).where(
-        (WorkOrderEvent.actor == me) & (WorkOrderEvent.action == 'join')).tuples()]
-    seen = {o.id for o in open_orders + closed}
-    joined = [o for o in WorkOrder.select().where((WorkOrder.campus == campus)
-                                                  & WorkOrder.id.in_(joined_ids or [0])) if o.id not in seen]
-    def newest_first(orders):
-        return sorted(orders, key=lambda o: (o.created_at, o.id), reverse=True)
-    return (newest_first(open_orders + [o for o in joined if o.closed_at is None])
-            + newest_first(closed + [o for o in joined if o.closed_at is not None]))[:limit]
+        (WorkOrderEvent.actor == current_user.id) & (WorkOrderEvent.action == 'join')).tuples()]
+    if not joined_ids:
+        return []
+    return list(WorkOrder.select().where((WorkOrder.campus == g.campus) & WorkOrder.id.in_(joined_ids)))
+
+
+def my_closed_reports(size, before=None):
+    """Closed orders I reported, newest first from just before the order `before`: the first `size` exactly as
+    (created_at, id) orders them, and one more when there are more.
+
+    Read from the (reporter, created_at) index, which holds no id: the orders of the second `before` was
+    reported in are read by equality, and so is the last second read when the limit may have cut it.
+    """
+    closed = WorkOrder.select().where((WorkOrder.campus == g.campus) & (WorkOrder.reporter == current_user.id)
+                                      & WorkOrder.closed_at.is_null(False))
+    same_second = []
+    if before is not None:
+        same_second = list(closed.where((WorkOrder.created_at == before.created_at) & (WorkOrder.id < before.id)))
+        closed = closed.where(WorkOrder.created_at < before.created_at)
+    older = list(closed.order_by(WorkOrder.created_at.desc()).limit(size + 1))
+    if len(older) > size and older[size - 1].created_at == older[size].created_at:
+        edge = older[size].created_at
+        older = [o for o in older if o.created_at != edge] + list(closed.where(WorkOrder.created_at == edge))
+    return same_second + older
+
+
+def my_orders():
+    """我的报修's orders, reported or joined as "same problem" by the signed-in user: (the open ones, the newest
+    closed ones, whether older closed ones exist).
+
+    Read without a sort of the history (tests/test_query_plans.py): the open ones from the partial
+    (reporter, created_at, id) index, the closed ones from the plain one; the joined ones are put in place here.
+    """
+    joined = my_joined_orders()
+    open_orders = list(WorkOrder.select().where(
+        (WorkOrder.campus == g.campus) & (WorkOrder.reporter == current_user.id) & WorkOrder.closed_at.is_null())
+        .order_by(WorkOrder.created_at.desc(), WorkOrder.id.desc()).limit(MY_OPEN_SHOWN))
+    open_orders = newest_first(unique(open_orders + [o for o in joined if o.closed_at is None]))[:MY_OPEN_SHOWN]
+    closed = newest_first(unique(my_closed_reports(MY_CLOSED_SHOWN) + [o for o in joined if o.closed_at is not None]))
+    return open_orders, closed[:MY_CLOSED_SHOWN], len(closed) > MY_CLOSED_SHOWN
+
+
+def my_older_orders(before):
+    """The page of closed orders I reported or joined that come after the order `before` on 我的报修 (its id the
+    `before` of the link), and whether there are older ones still; 404 unless `before` is mine."""
+    joined = my_joined_orders()
+    cursor = WorkOrder.get_or_none((WorkOrder.id == before) & (WorkOrder.campus == g.campus))
+    if cursor is None or (cursor.reporter_id != current_user.id and cursor.id not in {o.id for o in joined}):
+        abort(404)
+    position = (cursor.created_at, cursor.id)
+    closed = newest_first(unique(my_closed_reports(MY_OLDER_SHOWN, cursor) + [
+        o for o in joined if o.closed_at is not None and (o.created_at, o.id) < position]))
+    return closed[:MY_OLDER_SHOWN], len(closed) > MY_OLDER_SHOWN
+
+
+def unique(orders):
+    """The orders without repeats (one I reported and also joined is listed once)."""
+    return list({o.id: o for o in orders}.values())
 
 
 @bp.route('/mine')
 @requires('repairs.report')
 def mine():
-    """我的报修: what I reported, open first, with its status now."""
-    orders, paths = with_paths(my_orders())
-    return render_template('repairs/mine.html', orders=orders, paths=paths, now=utcnow())
+    """我的报修: what I reported or joined, every open order and the newest closed ones; with ?before=<order id>
+    the closed ones older than that order, a page at a time."""
+    before = request.args.get('before', type=bounded_int)  # not a number: the first page
+    if before is None:
+        open_orders, closed, more = my_orders()
+    else:
+        open_orders, (closed, more) = [], my_older_orders(before)
+    orders, paths = with_paths(with_assignees(open_orders + closed))
+    now = utcnow()
+    return render_template('repairs/mine.html', orders=list_rows(orders, now), paths=paths, now=now,
+                           older=before is not None,
+                           older_url=url_for('repairs.mine', before=closed[-1].id) if more else None)
+
+
+def with_assignees(orders):
+    """The orders with their assignees read in one query, not one query per row that names its repairer."""
+    wanted = {o.assignee_id for o in orders if o.assignee_id}
+    users = {u.id: u for u in User.select().where(User.id.in_(wanted))} if wanted else {}
+    for order in orders:
+        if order.assignee_id in users:
+            order.assignee = users[order.assignee_id]
+    return orders
+
+
+def list_rows(orders, now):
+    """The orders with what 我的报修's rows show worked out once here (status, overdue, time, repairer, link):
+    the template only places it, where its macros, filters and translations cost 0.2 ms a row."""
+    statuses = {key: str(name) for key, name in ORDER_STATUS_LABELS.items()}
+    repairer, zone = _('repairer: %(name)s'), zone_name(g.campus)
+    for o in orders:
+        o.status_name = statuses.get(o.status, o.status)
+        o.overdue = is_overdue(o, now)
+        o.reported_at = format_local(o.created_at, zone, '%m-%d %H:%M')
+        o.repairer = (repairer % {'name': o.assignee.name}
+                      if o.assignee_id and o.status not in ('closed', 'rejected', 'merged') else '')
+        o.path = url_for('repairs.order', order_id=o.id)
+    return orders
 
 
 @bp.route('/mine.json')
 @requires('repairs.report')
 def mine_status():
-    """The status of my orders, for the page to refresh itself."""
-    return jsonify(live_status(my_orders()))
+    """The status of my orders on the first page of 我的报修, for the page to refresh itself."""
+    open_orders, closed, _more = my_orders()
+    return jsonify(live_status(open_orders + closed))
 
 
 def live_status(orders):
