@@ -163,6 +163,8 @@ class MigratedTemplate:
 
     def fresh_schema(self):
         """A new schema with the migrations replayed into it (dropped when the session ends)."""
+        if self.statements is None:  # the demo's schema may be the first a test process asks for
+            self.statements = self.record_migrations()
         url, drop = new_pg_schema(PG_URL)
         self.drops.append(drop)
         with psycopg.connect(url) as conn:  # one transaction: committed when the block ends
