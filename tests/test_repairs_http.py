@@ -486,3 +486,15 @@ def test_a_bad_or_foreign_before_shows_the_first_page_or_is_not_found(app, as_ro
         assert status == 404, order_id
         assert all(o.title not in html for o in others + [foreign])
     assert teacher.get('/repairs/mine?before=%00').status_code == 400  # the edge refuses NUL for every page
+
+
+def test_my_jobs_show_only_this_campus_jobs(app, as_role, school):
+    repair, worker = as_role('repair'), school['users']['repair']
+    with app.test_request_context('/'), db.database.connection_context():
+        elsewhere = Campus.create(name='别的学校', code='other')
+        hall = Place.create(campus=elsewhere, name='礼堂', kind='building')
+        here = report_problem(school['campus'], place=school['room'], title='这里的灯')
+        there = report_problem(elsewhere, place=hall, title='别的学校的灯')
+        WorkOrder.update(assignee=worker, status='accepted').where(WorkOrder.id.in_([here.id, there.id])).execute()
+    status, html = page(repair, '/repairs/jobs')
+    assert status == 200 and '这里的灯' in html and '别的学校的灯' not in html
