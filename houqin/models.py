@@ -286,7 +286,7 @@ class WorkOrder(BaseModel):
         indexes = ((('campus', 'year', 'sequence'), True), (('campus', 'status'), False),
                    # Open orders on an asset, 我的报修, 我的工单 (migration 0008, tests/test_query_plans.py).
                    (('item', 'created_at', 'id'), False), (('reporter', 'created_at'), False),
-                   (('assignee', 'status'), False))
+                   (('assignee', 'status'), False), (('assignee', 'updated_at'), False))  # 0025: finished lately
 
     @property
     def number(self):

@@ -498,3 +498,21 @@ def test_my_jobs_show_only_this_campus_jobs(app, as_role, school):
         WorkOrder.update(assignee=worker, status='accepted').where(WorkOrder.id.in_([here.id, there.id])).execute()
     status, html = page(repair, '/repairs/jobs')
     assert status == 200 and '这里的灯' in html and '别的学校的灯' not in html
+
+
+def test_my_jobs_finished_lately_are_this_campus_jobs_of_the_last_week_newest_first(app, as_role, school):
+    repair, worker = as_role('repair'), school['users']['repair']
+    now = utcnow()
+    with app.test_request_context('/'), db.database.connection_context():
+        elsewhere = Campus.create(name='别的学校', code='other')
+        hall = Place.create(campus=elsewhere, name='礼堂', kind='building')
+        done = {title: report_problem(campus, place=place, title=title) for title, campus, place in (
+            ('昨天修好的灯', school['campus'], school['room']), ('今天修好的门', school['campus'], school['room']),
+            ('上个月修好的窗', school['campus'], school['room']), ('别的学校修好的灯', elsewhere, hall))}
+        for title, days in (('昨天修好的灯', 1), ('今天修好的门', 0), ('上个月修好的窗', 30), ('别的学校修好的灯', 0)):
+            WorkOrder.update(assignee=worker, status='done', updated_at=now - datetime.timedelta(days=days, minutes=1)) \
+                .where(WorkOrder.id == done[title].id).execute()
+    status, html = page(repair, '/repairs/jobs')
+    assert status == 200
+    assert '今天修好的门' in html and '昨天修好的灯' in html and html.index('今天修好的门') < html.index('昨天修好的灯')
+    assert '上个月修好的窗' not in html and '别的学校修好的灯' not in html

@@ -275,9 +275,13 @@ def jobs():
                        key=lambda o: (o.due_at is None, o.due_at or datetime.datetime.min, o.id))
     untaken = sorted(base.where(WorkOrder.assignee.is_null() & (WorkOrder.status == 'reported')),
                      key=lambda o: (not o.hazard, o.due_at is None, o.due_at or datetime.datetime.min, o.id))[:50]
+    # The week's end of my jobs by (assignee, updated_at) (migration 0025), campus checked here as above: a
+    # week of one worker's jobs, however many years of closed ones lie behind it.
     since = utcnow() - datetime.timedelta(days=7)
-    finished = list(base.where((WorkOrder.assignee == me) & WorkOrder.status.in_(['done', 'verified', 'closed'])
-                               & (WorkOrder.updated_at > since)).order_by(WorkOrder.updated_at.desc()).limit(20))
+    lately = (WorkOrder.select().where((WorkOrder.assignee == me) & (WorkOrder.updated_at > since)
+                                       & WorkOrder.status.in_(['done', 'verified', 'closed']))
+              .order_by(WorkOrder.updated_at.desc()))
+    finished = [o for o in lately if o.campus_id == g.campus.id][:20]
     with_items(jobs_list + untaken + finished)
     paths = place_paths(g.campus, {o.place_id for o in jobs_list + untaken + finished if o.place_id})
     return render_template('repairs/jobs.html', jobs=jobs_list, untaken=untaken, finished=finished, paths=paths,
