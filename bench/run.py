@@ -246,22 +246,28 @@ def phone_pages(server, toilet, every_role=True):
 
 
 def measure_pages(servers, bare, pages, rounds, seconds):
-    """{(set, label): median rps}, {'bare': median rps}: alternating rounds, bare first in each."""
+    """({(set, label): median rps, 'bare': median rps}, {label: median of the rounds' demo ÷ big}): alternating
+    rounds, bare first in each, each page on the demo and then at once on the big set, so the cost of history is
+    read from two measurements seconds apart (a round of every page takes minutes, over which a shared machine's
+    speed drifts)."""
     cookies = {}
     for name, server in servers.items():
         for _label, _path, user in pages:
             if user and (name, user) not in cookies:
                 cookies[(name, user)] = log_in(server, user)
-    results = {}
+    results, costs = {}, {}
     for _round in range(rounds):
         results.setdefault('bare', []).append(wrk(bare.url + f'/t/{pages[0][1][-10:]}', seconds)['rps'])
-        for name, server in servers.items():
-            for label, path, user in pages:
+        for label, path, user in pages:
+            for name, server in servers.items():
                 run = wrk(server.url + path, seconds, cookie=cookies.get((name, user)))
                 if run['non2xx'] or run['errors']:
                     raise RuntimeError(f'{label} on {name}: {run}')
                 results.setdefault((name, label), []).append(run['rps'])
-    return {key: statistics.median(values) for key, values in results.items()}
+            if 'big' in servers and results[('big', label)][-1]:
+                costs.setdefault(label, []).append(results[('demo', label)][-1] / results[('big', label)][-1])
+    return ({key: statistics.median(values) for key, values in results.items()},
+            {label: statistics.median(values) for label, values in costs.items()})
 
 
 def page_weight(server, path, cookie):
@@ -460,7 +466,7 @@ def page_tables(lines, sets, work, only, rounds, seconds, history, notes):
             if 'pages' not in only:
                 pages = [p for p in pages if p[0] in ('scan page, anonymous', 'scan page, janitor')]
             if 'scan' in only or 'pages' in only:
-                medians = measure_pages(servers, bare, pages, rounds, seconds)
+                medians, costs = measure_pages(servers, bare, pages, rounds, seconds)
                 b = medians['bare']
                 lines += [f'## Phone pages on {title}: requests/s, ratio to the bare app (same run: '
                           f'{b:.0f} req/s), and the cost at {history:,} records against the demo\'s', '',
@@ -471,9 +477,10 @@ def page_tables(lines, sets, work, only, rounds, seconds, history, notes):
                     if not (d and g and b):  # wrk saw no answer within the round: slower than the round lasts
                         lines.append(f'| {label} | {d:.0f} | — | {g:.0f} | — | no answer within {seconds:g} s |')
                         continue
-                    flag = '' if d / g <= 1.2 else ' **over**'
+                    cost = costs.get(label, d / g)
+                    flag = '' if cost <= 1.2 else ' **over**'
                     lines.append(f'| {label} | {d:.0f} | {fmt(d / b, 3)} | {g:.0f} | {fmt(g / b, 3)} | '
-                                 f'{fmt(d / g)}{flag} |')
+                                 f'{fmt(cost)}{flag} |')
                 lines.append('')
             if 'weights' in only and engine == 'sqlite':
                 lines += ['## Page weight (demo school): HTML + CSS + JS as sent gzipped, and requests, '
