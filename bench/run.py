@@ -106,7 +106,7 @@ def app_env(url, instance):
 
 def wrk(url, seconds, cookie=None, script=None, args=(), threads=2, connections=4):
     """{'rps', 'requests', 'errors', 'non2xx'} of one bounded wrk run."""
-    command = [WRK, f'-t{threads}', f'-c{connections}', f'-d{seconds}s', '--timeout', '5s']
+    command = [WRK, f'-t{threads}', f'-c{connections}', f'-d{seconds:g}s', '--timeout', '5s']
     if cookie:
         command += ['-H', f'Cookie: {cookie}']
     if script:
