@@ -56,12 +56,17 @@ def with_paths(orders):
 
 def with_items(orders):
     """The orders with their assets read in one query, not one query per order the list shows."""
+    return with_related(orders, 'item', Item)
+
+
+def with_related(orders, field, model):
+    """The orders with the `model` rows their foreign key `field` names, read in one query for the whole list."""
     orders = list(orders)
-    wanted = {o.item_id for o in orders if o.item_id}
-    items = {i.id: i for i in Item.select().where(Item.id.in_(wanted))} if wanted else {}
+    wanted = {getattr(o, f'{field}_id') for o in orders if getattr(o, f'{field}_id')}
+    rows = {r.id: r for r in model.select().where(model.id.in_(wanted))} if wanted else {}
     for order in orders:
-        if order.item_id in items:
-            order.item = items[order.item_id]
+        if getattr(order, f'{field}_id') in rows:
+            setattr(order, field, rows[getattr(order, f'{field}_id')])
     return orders
 
 
@@ -222,12 +227,7 @@ def mine():
 
 def with_assignees(orders):
     """The orders with their assignees read in one query, not one query per row that names its repairer."""
-    wanted = {o.assignee_id for o in orders if o.assignee_id}
-    users = {u.id: u for u in User.select().where(User.id.in_(wanted))} if wanted else {}
-    for order in orders:
-        if order.assignee_id in users:
-            order.assignee = users[order.assignee_id]
-    return orders
+    return with_related(orders, 'assignee', User)
 
 
 def list_rows(orders, now):
