@@ -16,7 +16,8 @@ from werkzeug.security import generate_password_hash
 from houqin import create_app, db
 from houqin.clock import utcnow
 from houqin.demo import load_demo
-from houqin.models import Campus, Item, Membership, Place, Tag, User
+from houqin.models import Campus, Holiday, Item, Membership, Place, Tag, User
+from houqin.routines.service import campus_calendar
 from houqin.vocab import ROLES
 
 PG_URL = os.environ.get('HOUQIN_TEST_DATABASE_URL')
@@ -277,6 +278,16 @@ def make_school():
         User.create(username='norole', password_hash=PASSWORD_HASH)
     return {'campus': campus, 'building': building, 'floor': floor, 'room': room, 'desk': desk,
             'users': users}
+
+
+def make_today_a_school_day(campus):
+    """Make the campus's today a school day when its calendar says it is not (a weekend, a holiday, between
+    terms): a make-up working day (调休上班) counting as a Wednesday. For tests of what a school day shows, which
+    must pass whatever day the suite runs on."""
+    with db.database.connection_context():
+        today = campus.today()
+        if not campus_calendar(campus).is_school_day(today):
+            Holiday.create(campus=campus, name='调休上班', kind='makeup', counts_as=2, starts_on=today, ends_on=today)
 
 
 def csrf_token(client, path):
