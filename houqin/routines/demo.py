@@ -28,12 +28,21 @@ OUTCOMES = {'cleaning': (0.04, 0.05), 'hygiene': (0.02, 0.03), 'inspection': (0.
 
 
 def build_calendar(campus, today, set_up):
-    """This term, the holidays patrol does not already hold (元旦, 五一) and one make-up working day."""
-    year = today.year if today.month >= 8 else today.year - 1  # the school year that holds today
-    Term.create(campus=campus, name=f'{year}学年第一学期', starts_on=datetime.date(year, 9, 1),
-                ends_on=datetime.date(year + 1, 1, 23), created_at=set_up)
-    Term.create(campus=campus, name=f'{year}学年第二学期', starts_on=datetime.date(year + 1, 2, 23),
-                ends_on=datetime.date(year + 1, 7, 3), created_at=set_up)
+    """This school year's two terms, the holidays patrol does not already hold (元旦, 五一) and one make-up
+    working day.
+
+    The demo shows a school at work: loaded in a break (the winter break, the summer), the term before runs on
+    until the next one begins, so that today and the three weeks of history are school days.
+    """
+    year = today.year if today >= datetime.date(today.year, 9, 1) else today.year - 1  # the school year of today
+    first = [datetime.date(year, 9, 1), datetime.date(year + 1, 1, 23)]
+    second = [datetime.date(year + 1, 2, 23), datetime.date(year + 1, 7, 3)]
+    if first[1] < today < second[0]:
+        first[1] = second[0] - datetime.timedelta(days=1)
+    elif today > second[1]:
+        second[1] = datetime.date(year + 1, 8, 31)
+    Term.create(campus=campus, name=f'{year}学年第一学期', starts_on=first[0], ends_on=first[1], created_at=set_up)
+    Term.create(campus=campus, name=f'{year}学年第二学期', starts_on=second[0], ends_on=second[1], created_at=set_up)
     Holiday.create(campus=campus, name='元旦', starts_on=datetime.date(year + 1, 1, 1),
                    ends_on=datetime.date(year + 1, 1, 3), created_at=set_up)
     Holiday.create(campus=campus, name='劳动节', starts_on=datetime.date(year + 1, 5, 1),
@@ -183,9 +192,9 @@ def build_history(campus, routines, users, now, today):
         person = (by_id.get(int(routine.people[0])) if routine.people else None) or by_role.get(routine.role) \
             or users['manager']
         rows.append(history_row(campus, routine, slot, person, when, tags, rng, questions))
-        if routine.activity == 'cleaning' and rng.random() < 0.02:  # a second sign-off: an extra record
-            rows.append(history_row(campus, routine, slot, person, when + datetime.timedelta(minutes=7), tags, rng,
-                                    questions))
+        again = when + datetime.timedelta(minutes=7)  # a second sign-off: an extra record, never after now
+        if routine.activity == 'cleaning' and rng.random() < 0.02 and again < now:
+            rows.append(history_row(campus, routine, slot, person, again, tags, rng, questions))
     rows.sort(key=lambda r: r['created_at'])
     for batch in range(0, len(rows), 50):
         Record.insert_many(rows[batch:batch + 50]).execute()
