@@ -315,15 +315,17 @@ def window_starts(routine, day, zone):
 
 def hand_count_missed_cleanings(campus, day, now):
     """Missed toilet cleanings of a past school day, counted by hand: a window with no cleaning at the toilet from
-    its start until the next window starts (the next school day's first window for the day's last)."""
+    its start until the next window starts (the next school day's first window for the day's last; with no school
+    day in the two weeks after, as before the summer holiday, a day after the last window's end)."""
     zone = campus.timezone
-    following = day + datetime.timedelta(days=1)
-    while not runs_on_school_day(following):
-        following += datetime.timedelta(days=1)
+    following = next((day + datetime.timedelta(days=n) for n in range(1, 15)
+                      if runs_on_school_day(day + datetime.timedelta(days=n))), None)
     missed = []
     for routine in Routine.select().where((Routine.campus == campus) & (Routine.activity == 'cleaning')):
         windows = window_starts(routine, day, zone)
-        limits = [s for s, _e in windows[1:]] + [window_starts(routine, following, zone)[0][0]]
+        last = (window_starts(routine, following, zone)[0][0] if following
+                else windows[-1][1] + datetime.timedelta(days=1))
+        limits = [s for s, _e in windows[1:]] + [last]
         for place_id in routine.targets:
             for (start, end), limit in zip(windows, limits):
                 done = Record.select().where((Record.place == place_id) & Record.item.is_null()
