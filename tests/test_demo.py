@@ -1,6 +1,8 @@
 """`flask houqin demo`: the demo school loads, looks like a real school, logs in, and never mixes with real data."""
+import datetime
 import re
 
+import pytest
 from helpers import login
 from peewee import fn
 
@@ -8,6 +10,8 @@ from houqin import db
 from houqin.clock import utcnow
 from houqin.demo import ACCOUNTS, SCHOOL
 from houqin.models import Campus, Item, Membership, Place, Record, Tag, User, WorkOrder, WorkOrderEvent
+from houqin.routines.demo import build_calendar
+from houqin.routines.service import campus_calendar
 from houqin.tags import CROCKFORD
 from houqin.vocab import ROLES
 
@@ -217,3 +221,25 @@ def test_a_failed_load_leaves_nothing_behind(runner, monkeypatch):
     assert counts() == before
     with db.database.connection_context():
         assert Place.select(fn.COUNT(Place.id)).scalar() == 0
+
+
+@pytest.mark.parametrize('today, terms', [
+    # in term: the school year's own two terms
+    ('2026-12-04', [('2026-09-01', '2027-01-23'), ('2027-02-23', '2027-07-03')]),
+    ('2027-04-10', [('2026-09-01', '2027-01-23'), ('2027-02-23', '2027-07-03')]),
+    # in the winter break the first term runs on until the second begins; in the summer the second runs on;
+    # in a term's first three weeks the term began three weeks ago
+    ('2027-03-10', [('2026-09-01', '2027-01-23'), ('2027-02-17', '2027-07-03')]),
+    ('2027-02-01', [('2026-09-01', '2027-02-22'), ('2027-02-23', '2027-07-03')]),
+    ('2027-07-20', [('2026-09-01', '2027-01-23'), ('2027-02-23', '2027-08-31')]),
+    ('2027-08-31', [('2026-09-01', '2027-01-23'), ('2027-02-23', '2027-08-31')]),
+    ('2027-09-01', [('2027-08-11', '2028-01-23'), ('2028-02-23', '2028-07-03')]),
+])
+def test_the_demo_calendar_holds_today_and_the_three_weeks_before_in_term(app, today, terms):
+    day = datetime.date.fromisoformat(today)
+    with db.database.connection_context():
+        campus = Campus.create(name='演示', code='d', is_demo=True)
+        build_calendar(campus, day, utcnow())
+        calendar = campus_calendar(campus)
+    assert [(a.isoformat(), b.isoformat()) for a, b in calendar.terms] == terms
+    assert all(calendar.in_term(day - datetime.timedelta(days=n)) for n in range(22))

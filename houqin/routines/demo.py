@@ -31,8 +31,9 @@ def build_calendar(campus, today, set_up):
     """This school year's two terms, the holidays patrol does not already hold (元旦, 五一) and one make-up
     working day.
 
-    The demo shows a school at work: loaded in a break (the winter break, the summer), the term before runs on
-    until the next one begins, so that today and the three weeks of history are school days.
+    The demo shows a school at work, so that today and its three weeks of history are in term: loaded in a break
+    (the winter break, the summer), the term before runs on until the next one begins; loaded in a term's first
+    three weeks, that term began three weeks ago.
     """
     year = today.year if today >= datetime.date(today.year, 9, 1) else today.year - 1  # the school year of today
     first = [datetime.date(year, 9, 1), datetime.date(year + 1, 1, 23)]
@@ -41,6 +42,10 @@ def build_calendar(campus, today, set_up):
         first[1] = second[0] - datetime.timedelta(days=1)
     elif today > second[1]:
         second[1] = datetime.date(year + 1, 8, 31)
+    history_starts = today - datetime.timedelta(days=HISTORY_DAYS)
+    for term in (first, second):
+        if term[0] <= today <= term[1] and term[0] > history_starts:
+            term[0] = history_starts
     Term.create(campus=campus, name=f'{year}学年第一学期', starts_on=first[0], ends_on=first[1], created_at=set_up)
     Term.create(campus=campus, name=f'{year}学年第二学期', starts_on=second[0], ends_on=second[1], created_at=set_up)
     Holiday.create(campus=campus, name='元旦', starts_on=datetime.date(year + 1, 1, 1),
