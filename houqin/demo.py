@@ -20,7 +20,7 @@ from houqin.models import (AuditLog, Campus, Item, Membership, Place, Record, Re
                            WorkOrder, WorkOrderCounter, WorkOrderEvent)
 from houqin.patrol.demo import build_patrol
 from houqin.repairs.workflow import DEFAULT_DUE_HOURS, follow_item_status
-from houqin.routines.demo import build_routines
+from houqin.routines.demo import build_calendar, build_routines
 from houqin.scores.demo import build_classes
 from houqin.tags import new_token
 from houqin.vocab import CATEGORY_LABELS, ROLES
@@ -386,7 +386,8 @@ def load_demo(password='demo1234'):
         users = build_accounts(campus, password, set_up)
         build_classes(campus, places, users, TEACHER_ROOM)  # a class per classroom, the teacher heads 305's
         record_count = build_history(campus, places, users, tags, rng, now)
-        build_patrol(campus, places, users, now, set_up)  # the night route and six nights of patrol
+        build_calendar(campus, today, set_up)  # terms and holidays, which patrol and the routines follow
+        build_patrol(campus, places, users, now)  # the night route and six nights of patrol
         _routines, routine_records = build_routines(campus, places, users, now, set_up)  # and three weeks of them
         record_count += routine_records
         record_count += build_canteen(campus, places, users, now, set_up)  # six workers, three weeks of meals

@@ -3,7 +3,7 @@ rounds, and six past nights of plausible history written through the same functi
 import datetime
 import random
 
-from houqin.models import DutyLog, Holiday, Route, RouteStop, Tag
+from houqin.models import DutyLog, Route, RouteStop, Tag
 from houqin.patrol.anomalies import report_anomaly
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_due_rounds
@@ -27,8 +27,9 @@ ANOMALIES = {(2, 0, '教学楼'): ('light_on', '三楼东头两间教室灯没�
 DUTY = ('对讲机、手电、门卫室钥匙齐全，监控正常。', '夜间巡逻四轮，')
 
 
-def build_patrol(campus, places, users, now, set_up):
-    """The night route, holidays and six past nights of scans, anomalies and duty-log entries; returns the route."""
+def build_patrol(campus, places, users, now):
+    """The night route and six past nights of scans, anomalies and duty-log entries, on the campus calendar (its
+    holiday nights follow the holiday plan); returns the route."""
     rng = random.Random(6)
     today = local_date(now, campus.timezone)  # the history: the last six nights whose shifts began before today
     first = today - datetime.timedelta(days=HISTORY_NIGHTS)
@@ -38,11 +39,6 @@ def build_patrol(campus, places, users, now, set_up):
                                        'rounds': [], 'grace_minutes': 15, 'weekdays': []})
     for position, (path, walk) in enumerate(CHECKPOINTS):
         RouteStop.create(route=route, place=places[path], position=position, walk_minutes=walk)
-    year = (now + datetime.timedelta(hours=8)).year
-    Holiday.create(campus=campus, name='国庆节', starts_on=datetime.date(year, 10, 1),
-                   ends_on=datetime.date(year, 10, 7), created_at=set_up)
-    Holiday.create(campus=campus, name='寒假', starts_on=datetime.date(year + 1, 1, 24),
-                   ends_on=datetime.date(year + 1, 2, 22), created_at=set_up)
     tags = {path: Tag.get((Tag.place == places[path]) & (Tag.status == 'active')) for path, _w in CHECKPOINTS}
     chooser = plan_chooser(route, patrol_calendar(campus.id))
     guard = users['guard']

@@ -28,8 +28,8 @@ OUTCOMES = {'cleaning': (0.04, 0.05), 'hygiene': (0.02, 0.03), 'inspection': (0.
 
 
 def build_calendar(campus, today, set_up):
-    """This school year's two terms, the holidays patrol does not already hold (元旦, 五一) and one make-up
-    working day.
+    """The demo's calendar, which patrol and the routines follow: this school year's two terms, its holidays
+    (国庆节, 元旦, 寒假, 劳动节) and one make-up working day.
 
     The demo shows a school at work, so that today and its three weeks of history are in term: loaded in a break
     (the winter break, the summer), the term before runs on until the next one begins; loaded in a term's first
@@ -48,10 +48,13 @@ def build_calendar(campus, today, set_up):
             term[0] = history_starts
     Term.create(campus=campus, name=f'{year}学年第一学期', starts_on=first[0], ends_on=first[1], created_at=set_up)
     Term.create(campus=campus, name=f'{year}学年第二学期', starts_on=second[0], ends_on=second[1], created_at=set_up)
-    Holiday.create(campus=campus, name='元旦', starts_on=datetime.date(year + 1, 1, 1),
-                   ends_on=datetime.date(year + 1, 1, 3), created_at=set_up)
-    Holiday.create(campus=campus, name='劳动节', starts_on=datetime.date(year + 1, 5, 1),
-                   ends_on=datetime.date(year + 1, 5, 5), created_at=set_up)
+    holidays = [('国庆节', datetime.date(year, 10, 1), datetime.date(year, 10, 7)),
+                ('元旦', datetime.date(year + 1, 1, 1), datetime.date(year + 1, 1, 3)),
+                ('寒假', first[1] + datetime.timedelta(days=1), second[0] - datetime.timedelta(days=1)),
+                ('劳动节', datetime.date(year + 1, 5, 1), datetime.date(year + 1, 5, 5))]
+    for name, starts_on, ends_on in holidays:
+        if starts_on <= ends_on:  # no 寒假 when the first term runs on to the second
+            Holiday.create(campus=campus, name=name, starts_on=starts_on, ends_on=ends_on, created_at=set_up)
     Holiday.create(campus=campus, name='国庆节调休上班', kind='makeup', counts_as=3,
                    starts_on=datetime.date(year, 9, 27), ends_on=datetime.date(year, 9, 27), created_at=set_up)
 
@@ -94,10 +97,10 @@ def extra_janitor(campus, users, set_up):
 
 
 def build_routines(campus, places, users, now, set_up):
-    """The demo's routines and calendar, then their history; returns (routines, records written)."""
+    """The demo's routines, then their history on its calendar (build_calendar, made before); returns (routines,
+    records written)."""
     zone = clock.zone_name(campus)
     today = clock.today(zone, now)
-    build_calendar(campus, today, set_up)
     hygiene = scored_template(campus, set_up)
     greening = plain_template(campus, 'other', 'greening', '绿化养护', GREENING_ITEMS, set_up)
     big = plain_template(campus, 'building', 'big_check', '两周一大检', BIG_CHECK_ITEMS, set_up)
