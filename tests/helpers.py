@@ -280,14 +280,14 @@ def make_school():
             'users': users}
 
 
-def make_today_a_school_day(campus):
-    """Make the campus's today a school day when its calendar says it is not (a weekend, a holiday, between
-    terms): a make-up working day (调休上班) counting as a Wednesday. For tests of what a school day shows, which
-    must pass whatever day the suite runs on."""
+def make_a_school_day(campus, day=None):
+    """Make a day (the campus's today by default) a school day when the campus calendar says it is not (a weekend,
+    a holiday, between terms): a make-up working day (调休上班) counting as a Wednesday. For tests of what a
+    school day shows, which must pass whatever day the suite runs on."""
     with db.database.connection_context():
-        today = campus.today()
-        if not campus_calendar(campus).is_school_day(today):
-            Holiday.create(campus=campus, name='调休上班', kind='makeup', counts_as=2, starts_on=today, ends_on=today)
+        day = day or campus.today()
+        if not campus_calendar(campus).is_school_day(day):
+            Holiday.create(campus=campus, name='调休上班', kind='makeup', counts_as=2, starts_on=day, ends_on=day)
 
 
 def csrf_token(client, path):

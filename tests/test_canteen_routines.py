@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from helpers import csrf_token, jpeg_upload, make_today_a_school_day
+from helpers import csrf_token, jpeg_upload, make_a_school_day
 
 from houqin import clock
 from houqin.canteen.routines import add_canteen_routines, meal_of
@@ -169,7 +169,7 @@ def test_check_routines_tells_each_certificate_once_per_state(kitchen, school, r
 
 
 def test_the_canteen_worker_reaches_the_canteen_page_in_one_tap(kitchen, school, as_role):
-    make_today_a_school_day(school['campus'])  # the page lists today's meals: a weekend has none
+    make_a_school_day(school['campus'])  # the page lists today's meals: a weekend has none
     canteen = as_role('canteen')
     home = canteen.get('/', follow_redirects=True).get_data(as_text=True)
     assert 'href="/canteen/"' in home and '今日食堂' in home

@@ -7,11 +7,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
-from helpers import DEMO_PASSWORD, login, make_app
+from helpers import DEMO_PASSWORD, login, make_a_school_day, make_app
 
 from houqin import db
 from houqin.clock import utcnow
-from houqin.models import Campus, Holiday, NotificationChannel, Outbox, PatrolRun, Route, Tag, User
+from houqin.models import Campus, NotificationChannel, Outbox, PatrolRun, Route, Tag, User
 from houqin.notify.delivery import deliver_due
 from houqin.patrol.checkpoints import record_scan
 from houqin.patrol.evaluation import evaluate_round
@@ -60,11 +60,11 @@ def test_a_night_with_one_skipped_checkpoint_and_one_burst(demo_app, webhook):
     # Two nights ahead (never the one under way), skipping holiday nights: four rounds, 22:00–06:00. With none in
     # the two weeks after (a school break), that night is made a make-up working day (调休上班).
     first = local_date(utcnow(), campus.timezone) + dt.timedelta(days=2)
-    school_nights = [night for night in (first + dt.timedelta(days=n) for n in range(14))
-                     if not plan_chooser(route, campus_calendar(campus.id))(night)[1]]
-    night = school_nights[0] if school_nights else first
-    if not school_nights:
-        Holiday.create(campus=campus, name='调休上班', kind='makeup', counts_as=2, starts_on=night, ends_on=night)
+    choose = plan_chooser(route, campus_calendar(campus.id))
+    night = next((n for n in (first + dt.timedelta(days=d) for d in range(14)) if not choose(n)[1]), None)
+    if night is None:
+        night = first
+        make_a_school_day(campus, night)
     holidays = patrol_calendar(campus.id)
     rounds = route_rounds(route, night, holidays, campus.timezone)
     assert [r.index for r in rounds] == [0, 1, 2, 3] and (rounds[1].start - rounds[0].start) == dt.timedelta(hours=2)

@@ -318,8 +318,8 @@ def hand_count_missed_cleanings(campus, day, now):
     its start until the next window starts (the next school day's first window for the day's last; with no school
     day in the two weeks after, as before the summer holiday, a day after the last window's end)."""
     zone = campus.timezone
-    following = next((day + datetime.timedelta(days=n) for n in range(1, 15)
-                      if runs_on_school_day(day + datetime.timedelta(days=n))), None)
+    ahead = (day + datetime.timedelta(days=n) for n in range(1, 15))
+    following = next((d for d in ahead if runs_on_school_day(d)), None)
     missed = []
     for routine in Routine.select().where((Routine.campus == campus) & (Routine.activity == 'cleaning')):
         windows = window_starts(routine, day, zone)

@@ -4,7 +4,7 @@ import datetime
 import uuid
 
 import pytest
-from helpers import make_today_a_school_day, needs_chromium
+from helpers import make_a_school_day, needs_chromium
 
 from houqin import clock
 from houqin.db import database
@@ -60,7 +60,7 @@ def score_this_week(campus):
 def demo_board(app):
     with database.connection_context():
         campus = Campus.get(Campus.is_demo == True)  # noqa: E712
-        make_today_a_school_day(campus)  # the board lists today's toilets: a weekend or the summer has none
+        make_a_school_day(campus)  # the board lists today's toilets: a weekend or the summer has none
         score_this_week(campus)  # and this week's hygiene scores, with a banner in each grade
         for user in User.select():  # the demo's accounts have no phone numbers: give each one, to look for
             User.update(phone=f'138{user.id:08d}').where(User.id == user.id).execute()
